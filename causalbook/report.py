@@ -1,0 +1,58 @@
+"""Putting computed numbers into the book's prose and tables.
+
+Numbers in the text are never typed: a notebook glues them with MyST-NB's ``glue`` and
+the prose refers to them (``{glue:text}`name:.3f``` for a number, ``{glue:md}`name```
+for a formatted estimate). :func:`glue_estimate` glues a sampled estimate three ways at
+once: the value, its Monte Carlo standard error, and the text ``value ± se``.
+
+Example (outside a notebook, gluing just records nothing visible):
+    >>> glue_estimate("demo", 4.0021, 0.0057, display=False)
+    '4.002 ± 0.006'
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from causalbook.stats import fmt_pm
+
+__all__ = ["glue", "glue_estimate", "glue_number", "glue_text"]
+
+
+def glue(name: str, value: Any, display: bool = False) -> None:
+    """MyST-NB's ``glue`` when it is available, otherwise a no-op (plain Python, tests)."""
+    try:
+        from myst_nb import glue as _glue
+    except ImportError:  # pragma: no cover - myst-nb is in the book's environment
+        return
+    _glue(name, value, display=display)
+
+
+def glue_number(name: str, value: float, display: bool = False) -> float:
+    """Glue a number as a plain float (format it in the prose: ``{glue:text}`name:.2f```)."""
+    value = float(value)
+    glue(name, value, display=display)
+    return value
+
+
+def glue_estimate(name: str, value: float, se: float, display: bool = False,
+                  digits: int | None = None) -> str:
+    """Glue an estimate as ``name`` (float), ``name_se`` (float) and ``name_pm`` (``value ± se``).
+
+    Returns the ``value ± se`` text. In the prose: ``{glue:md}`name_pm```.
+    """
+    from IPython.display import Markdown
+
+    text = fmt_pm(float(value), float(se), digits)
+    glue_number(name, value)
+    glue_number(f"{name}_se", se)
+    glue(f"{name}_pm", Markdown(text), display=display)
+    return text
+
+
+def glue_text(name: str, text: str, display: bool = False) -> str:
+    """Glue a piece of text (Markdown, so it may hold math); in the prose: ``{glue:md}`name```."""
+    from IPython.display import Markdown
+
+    glue(name, Markdown(text), display=display)
+    return text

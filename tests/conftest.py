@@ -1,0 +1,53 @@
+"""Shared fixtures: the repository root, and the numbers each chapter glued into the built book."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+#: Where `make book` builds; BOOK_BUILD_DIR points the tests at another build.
+BUILD = Path(os.environ.get("BOOK_BUILD_DIR", ROOT / "_build"))
+
+
+def _parse(output: dict):
+    data = output.get("data", {})
+    if "text/markdown" in data:
+        return data["text/markdown"]
+    text = data.get("text/plain", "")
+    try:
+        return float(text)
+    except ValueError:
+        return text.strip("'\"")
+
+
+def glued_values(stem: str) -> dict:
+    """The values a chapter glued, read from the executed notebook of the last build.
+
+    Numbers come back as floats, Markdown text as strings.
+    """
+    path = BUILD / "jupyter_execute" / "notebooks" / f"{stem}.glue.json"
+    if not path.exists():
+        pytest.fail(f"{path} is missing: build the book first (`make book`, or `make test` which does it)")
+    return {name: _parse(out) for name, out in json.loads(path.read_text()).items()}
+
+
+@pytest.fixture(scope="session")
+def root() -> Path:
+    return ROOT
+
+
+@pytest.fixture(scope="session")
+def glued():
+    """``glued("01_three_models")`` -> ``{name: value}`` glued by that chapter in the built book."""
+    cache: dict[str, dict] = {}
+
+    def get(stem: str) -> dict:
+        if stem not in cache:
+            cache[stem] = glued_values(stem)
+        return cache[stem]
+
+    return get
