@@ -16,7 +16,7 @@ from typing import Any
 
 from causalbook.stats import fmt_pm
 
-__all__ = ["glue", "glue_estimate", "glue_number", "glue_text"]
+__all__ = ["glue", "glue_estimate", "glue_number", "glue_text", "versions"]
 
 
 def glue(name: str, value: Any, display: bool = False) -> None:
@@ -56,3 +56,23 @@ def glue_text(name: str, text: str, display: bool = False) -> str:
 
     glue(name, Markdown(text), display=display)
     return text
+
+
+def versions() -> dict[str, str]:
+    """The versions a chapter ran with: Python, NumPyro, JAX, ArviZ and this package.
+
+    Example:
+        >>> sorted(versions())
+        ['ArviZ', 'JAX', 'NumPyro', 'Python', 'causalbook']
+    """
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    def v(pkg: str) -> str:
+        try:
+            return version(pkg)
+        except PackageNotFoundError:
+            return "not installed"
+
+    return {"Python": platform.python_version(), "NumPyro": v("numpyro"), "JAX": v("jax"),
+            "ArviZ": v("arviz"), "causalbook": v("causalbook")}
