@@ -59,10 +59,6 @@ def use_style() -> None:
     })
 
 
-def _thin(a: np.ndarray, k: int) -> np.ndarray:
-    return a[:k]
-
-
 def joint_panels(draws: Mapping[str, Mapping[str, np.ndarray]], exact: Mapping[str, Gaussian],
                  titles: Mapping[str, str] | None = None, max_points: int = 4000) -> Figure:
     """One panel per model: its (x, y) draws over the exact joint density's contours.
@@ -94,7 +90,7 @@ def joint_panels(draws: Mapping[str, Mapping[str, np.ndarray]], exact: Mapping[s
         inv = np.linalg.inv(g.covariance)
         d = np.stack([gx - g.mean_vector[0], gy - g.mean_vector[1]], axis=-1)
         maha = np.einsum("...i,ij,...j->...", d, inv, d)
-        ax.scatter(_thin(np.asarray(draws[m]["x"]), max_points), _thin(np.asarray(draws[m]["y"]), max_points),
+        ax.scatter(np.asarray(draws[m]["x"])[:max_points], np.asarray(draws[m]["y"])[:max_points],
                    s=3, alpha=0.25, color=COLORS.get(m, "C0"), rasterized=True, label="draws")
         # contours of the exact density at 1, 2 and 3 Mahalanobis units
         cs = ax.contour(gx, gy, maha, levels=[1, 4, 9], colors=COLORS["exact"], linewidths=1.0)
