@@ -51,6 +51,10 @@ def test_chapter_structure(nb):
     cs = cells(nb)
     md = "\n".join(source(c) for c in cs if c["cell_type"] == "markdown")
     code = "\n".join(source(c) for c in cs if c["cell_type"] == "code")
+    titles = [line for line in md.splitlines() if line.startswith("# ")]
+    assert len(titles) == 1, f"{nb.name}: one title expected, found {len(titles)} level-1 headings"
+    assert re.match(r"\((ch-[a-z0-9-]+)\)=\n# ", source(next(c for c in cs if c["cell_type"] == "markdown"))), \
+        "the first cell opens with the chapter's label and title"
     assert "you will learn" in md, "chapters open with what the reader will learn"
     assert "Prerequisites" in md
     assert "## Summary" in md
