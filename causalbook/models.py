@@ -19,9 +19,10 @@ Three forms of each model live here, each for its own purpose:
   each noise folded into its variable's distribution, so ``x``, ``y`` (and ``z``) are
   sample sites that ``condition`` and ``do`` act on. Use them for conditioning with an
   inference algorithm (NUTS) and for interventions with ``do``. In M3, ``x`` is a
-  ``Delta(z)`` sample site: fine for ``do``, but NUTS cannot condition on it; for
-  ``P(Y | X = 3)`` in M3 condition on ``z`` instead (exact, since X = Z), or use
-  :func:`scm_3_soft`, which relaxes X = Z to ``x ~ Normal(z, eps)``.
+  ``Delta(z)`` sample site: fine for ``do``, but NUTS cannot condition on ``x`` alone
+  (the density is zero unless z = x) nor leave ``x`` latent; for ``P(Y | X = 3)`` in M3
+  condition on ``{"z": 3.0, "x": 3.0}`` (exact, since X = Z means seeing X = 3 is seeing
+  Z = 3), or use :func:`scm_3_soft`, which relaxes X = Z to ``x ~ Normal(z, eps)``.
 * **Linear specifications** (:data:`LINEAR`): the structural coefficients and noise scales
   as :class:`~causalbook.exact.LinearGaussianSCM` objects, from which
   :mod:`causalbook.exact` computes every exact answer.
@@ -156,9 +157,10 @@ def scm_2():
 def scm_3():
     """M3 with sample sites: ``z ~ N(0, 1)``, ``y ~ N(z + 1, sqrt(3))``, ``x ~ Delta(z)``.
 
-    ``x`` is a point mass at ``z``: ``do`` acts on it, but NUTS cannot condition on it
-    (the conditioned model has zero density almost everywhere). To see ``P(Y | X = 3)``,
-    condition on ``z`` (exact, since X = Z) or use :func:`scm_3_soft`.
+    ``x`` is a point mass at ``z``: ``do`` acts on it, but NUTS cannot condition on ``x``
+    alone (the conditioned model has zero density unless z = x), and NumPyro refuses a
+    latent ``Delta`` site. To see ``P(Y | X = 3)``, condition on ``{"z": 3.0, "x": 3.0}``
+    (exact, since X = Z) or use :func:`scm_3_soft`.
 
     Example:
         >>> import jax
