@@ -12,10 +12,11 @@ PYTHON ?= $(shell command -v python3.12 2>/dev/null || command -v python3 2>/dev
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export MPLBACKEND := Agg
 
-.PHONY: help setup graphviz book book-student test lab bench clean
+.PHONY: help setup graphviz chromium mathjax book book-student test lab bench clean
 
 help:
 	@echo "make book    build the executed site into _build/html (sets everything up first)"
+	@echo "make book-student  the same site with every exercise solution removed (_build/student/_build/html)"
 	@echo "make test    set up, build the book strictly and run every test"
 	@echo "make lab     JupyterLab on the notebooks"
 	@echo "make bench   performance measurements (benchmarks/)"
@@ -45,20 +46,78 @@ graphviz:
 	  command -v dot >/dev/null 2>&1 || { echo "error: Graphviz's 'dot' program is missing: install Graphviz (apt-get install graphviz, brew install graphviz or https://graphviz.org/download)"; exit 1; }; \
 	}
 
+# MathJax is served by the site itself, so that pages read offline still show their math: the
+# npm registry's package, fetched at build time into the git-ignored _vendor/ (copied into
+# _build/html/_static/ by html_static_path in _config.yml).
+MATHJAX_VERSION := 3.2.2
+MATHJAX := _vendor/mathjax
+mathjax: $(MATHJAX)/.version-$(MATHJAX_VERSION)
+
+$(MATHJAX)/.version-$(MATHJAX_VERSION):
+	@command -v npm >/dev/null 2>&1 || { echo "error: npm is missing: install Node.js and npm (apt-get install npm, or https://nodejs.org) to fetch MathJax"; exit 1; }
+	@tmp="$$(mktemp -d)"; trap 'rm -rf "$$tmp"' EXIT; \
+	  echo "fetching MathJax $(MATHJAX_VERSION) (npm pack mathjax@$(MATHJAX_VERSION))"; \
+	  (cd "$$tmp" && npm pack --silent mathjax@$(MATHJAX_VERSION) >/dev/null); \
+	  tar -xzf "$$tmp/mathjax-$(MATHJAX_VERSION).tgz" -C "$$tmp"; \
+	  rm -rf $(MATHJAX); mkdir -p $(dir $(MATHJAX)); mv "$$tmp/package/es5" $(MATHJAX)
+	@touch $@
+
+# Debian's Chromium runs the browser tests (tests/test_site.py, through Playwright; never a downloaded browser).
+chromium:
+	@command -v "$${CHROMIUM:-chromium}" >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Chromium (apt-get install chromium)"; \
+	    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  elif command -v sudo >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && sudo -n true 2>/dev/null; then \
+	    echo "installing Chromium (sudo apt-get install chromium)"; \
+	    sudo apt-get update -qq >/dev/null && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  fi; \
+	  command -v "$${CHROMIUM:-chromium}" >/dev/null 2>&1 || { echo "error: Chromium is missing for the browser tests: install Debian's chromium package (apt-get install chromium), or set CHROMIUM=/path/to/chromium"; exit 1; }; \
+	}
+
 # Strict: any Sphinx warning or failing cell fails the build (nb_execution_raise_on_error in _config.yml).
-book: setup
+book: setup mathjax
 	$(VENV)/bin/jupyter-book build . --warningiserror --keep-going
 
-test: setup book
+# The student edition: the same site with every exercise solution removed, in _build/student/_build/html.
+# sphinx-exercise's own `hide_solutions` cannot do it: with gated solutions it leaves their content on
+# the page and then fails on the leftover end marker. So the student config is _config.yml plus
+# _ext/student_edition.py (which removes the merged solution nodes), with page sources and .ipynb
+# downloads off (they hold the solutions); notebooks come from the main build's execution cache.
+STUDENT := _build/student
+book-student: setup mathjax
+	@mkdir -p $(STUDENT)
+	$(PY) -c 'import yaml; from pathlib import Path; \
+	c = yaml.safe_load(open("_config.yml")); s = c.setdefault("sphinx", {}); \
+	s["local_extensions"] = {k: str(Path(v).resolve()) for k, v in (s.get("local_extensions") or {}).items()}; \
+	s["local_extensions"]["student_edition"] = str(Path("_ext").resolve()); \
+	s.setdefault("config", {}).update(student_edition=True, html_copy_source=False); \
+	c.setdefault("html", {})["use_download_button"] = False; \
+	c["title"] += " (student edition)"; \
+	c.setdefault("execute", {})["cache"] = str(Path("_build/.jupyter_cache").resolve()); \
+	yaml.safe_dump(c, open("$(STUDENT)/_config.yml", "w"), sort_keys=False, allow_unicode=True)'
+	$(VENV)/bin/jupyter-book build . --config $(STUDENT)/_config.yml --path-output $(STUDENT) --warningiserror --keep-going
+
+test: setup book book-student chromium
 	$(PY) -m pytest
 
 lab: setup
-	$(VENV)/bin/python -m pip install --quiet jupyterlab
+	$(VENV)/bin/python -m pip install --quiet jupyterlab==4.6.6
 	$(VENV)/bin/jupyter lab notebooks
 
-bench: setup
-	$(PY) benchmarks/sampling.py
+# Benchmarks get their own venv (the book's pins plus PyMC, benchmarks/requirements.txt): PyMC
+# never enters the book's environment. Writes benchmarks/results.md, results.png (about 15 min).
+BENCH_VENV := benchmarks/.venv
+$(BENCH_VENV)/.installed: requirements.txt benchmarks/requirements.txt pyproject.toml
+	@test -n "$(PYTHON)" && "$(PYTHON)" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 12))' || { echo "error: Python 3.12 not found: run 'make PYTHON=/path/to/python3.12 bench'"; exit 1; }
+	@test -x $(BENCH_VENV)/bin/python || "$(PYTHON)" -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(BENCH_VENV)/bin/python -m pip install --quiet -r requirements.txt -r benchmarks/requirements.txt
+	@touch $@
+
+bench: $(BENCH_VENV)/.installed graphviz mathjax
+	$(BENCH_VENV)/bin/python benchmarks/run.py
 
 clean:
-	rm -rf _build $(VENV) .pytest_cache
+	rm -rf _build _vendor $(VENV) .pytest_cache
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
