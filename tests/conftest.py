@@ -10,7 +10,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Where `make book` builds; BOOK_BUILD_DIR points the tests at another build.
-BUILD = Path(os.environ.get("BOOK_BUILD_DIR", ROOT / "_build"))
+BUILD = Path(os.environ.get("BOOK_BUILD_DIR", ROOT / "_build")).resolve()
 
 
 def _parse(output: dict):
