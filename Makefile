@@ -33,18 +33,22 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (Seeing and Doing)" >/dev/null
 	@touch $(STAMP)
 
+# $(call apt_install,PROGRAM,PACKAGE,MESSAGE): when PROGRAM is missing, install Debian's PACKAGE with
+# apt-get if this user may (root, or password-less sudo); if it is still missing, stop with MESSAGE.
+define apt_install
+@command -v "$(1)" >/dev/null 2>&1 || { \
+  if [ "$$(id -u)" = 0 ]; then sudo=""; elif sudo -n true 2>/dev/null; then sudo="sudo"; else sudo="no"; fi; \
+  if [ "$$sudo" != no ] && command -v apt-get >/dev/null 2>&1; then \
+    echo "installing $(2) ($${sudo:+sudo }apt-get install $(2))"; \
+    { $$sudo apt-get update -qq && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(2); } >/dev/null 2>&1 || true; \
+  fi; \
+  command -v "$(1)" >/dev/null 2>&1 || { echo "error: $(3)"; exit 1; }; \
+}
+endef
+
 # Graphviz's `dot` program draws the models' graphs (numpyro.render_model). Binder gets it from apt.txt.
 graphviz:
-	@command -v dot >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "installing Graphviz (apt-get install graphviz)"; \
-	    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; \
-	  elif command -v sudo >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && sudo -n true 2>/dev/null; then \
-	    echo "installing Graphviz (sudo apt-get install graphviz)"; \
-	    sudo apt-get update -qq >/dev/null && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; \
-	  fi; \
-	  command -v dot >/dev/null 2>&1 || { echo "error: Graphviz's 'dot' program is missing: install Graphviz (apt-get install graphviz, brew install graphviz or https://graphviz.org/download)"; exit 1; }; \
-	}
+	$(call apt_install,dot,graphviz,Graphviz's 'dot' program is missing: install Graphviz (apt-get install graphviz; brew install graphviz; https://graphviz.org/download))
 
 # MathJax is served by the site itself, so that pages read offline still show their math: the
 # npm registry's package, fetched at build time into the git-ignored _vendor/ (copied into
@@ -54,7 +58,7 @@ MATHJAX := _vendor/mathjax
 mathjax: $(MATHJAX)/.version-$(MATHJAX_VERSION)
 
 $(MATHJAX)/.version-$(MATHJAX_VERSION):
-	@command -v npm >/dev/null 2>&1 || { echo "error: npm is missing: install Node.js and npm (apt-get install npm, or https://nodejs.org) to fetch MathJax"; exit 1; }
+	$(call apt_install,npm,npm,npm is missing to fetch MathJax: install Node.js and npm (apt-get install npm; https://nodejs.org))
 	@tmp="$$(mktemp -d)"; trap 'rm -rf "$$tmp"' EXIT; \
 	  echo "fetching MathJax $(MATHJAX_VERSION) (npm pack mathjax@$(MATHJAX_VERSION))"; \
 	  (cd "$$tmp" && npm pack --silent mathjax@$(MATHJAX_VERSION) >/dev/null); \
@@ -63,17 +67,9 @@ $(MATHJAX)/.version-$(MATHJAX_VERSION):
 	@touch $@
 
 # Debian's Chromium runs the browser tests (tests/test_site.py, through Playwright; never a downloaded browser).
+CHROMIUM ?= chromium
 chromium:
-	@command -v "$${CHROMIUM:-chromium}" >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "installing Chromium (apt-get install chromium)"; \
-	    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  elif command -v sudo >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && sudo -n true 2>/dev/null; then \
-	    echo "installing Chromium (sudo apt-get install chromium)"; \
-	    sudo apt-get update -qq >/dev/null && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  fi; \
-	  command -v "$${CHROMIUM:-chromium}" >/dev/null 2>&1 || { echo "error: Chromium is missing for the browser tests: install Debian's chromium package (apt-get install chromium), or set CHROMIUM=/path/to/chromium"; exit 1; }; \
-	}
+	$(call apt_install,$(CHROMIUM),chromium,Chromium is missing for the browser tests: install Debian's chromium package (apt-get install chromium) or set CHROMIUM=/path/to/chromium)
 
 # Strict: any Sphinx warning or failing cell fails the build (nb_execution_raise_on_error in _config.yml).
 book: setup mathjax
