@@ -115,5 +115,5 @@ bench: $(BENCH_VENV)/.installed graphviz mathjax
 	$(BENCH_VENV)/bin/python benchmarks/run.py
 
 clean:
-	rm -rf _build _vendor $(VENV) .pytest_cache
+	rm -rf _build _vendor $(VENV) $(BENCH_VENV) benchmarks/out .pytest_cache
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -40,6 +40,7 @@ Example:
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Callable
 
 import jax.numpy as jnp
@@ -173,8 +174,12 @@ def scm_3():
     return x, y
 
 
+@lru_cache(maxsize=None)
 def scm_3_soft(eps: float) -> Model:
     """M3 with X = Z relaxed to ``x ~ Normal(z, eps)``, so NUTS can condition on ``x``.
+
+    The same ``eps`` gives the same function, so compiled samplers (the book's sampler and
+    :func:`causalbook.inference.condition_nuts`) are reused across calls.
 
     The relaxation changes the model: conditioning on X = x gives
     ``Y ~ N(1 + x / (1 + eps**2), 3 + eps**2 / (1 + eps**2))``, which tends to the exact
@@ -186,6 +191,8 @@ def scm_3_soft(eps: float) -> Model:
         >>> from numpyro import handlers
         >>> model = scm_3_soft(0.05)
         >>> x, y = handlers.seed(model, jax.random.PRNGKey(0))()
+        >>> scm_3_soft(0.05) is model
+        True
     """
     if not eps > 0:
         raise ValueError(f"eps must be positive, got {eps!r}; for eps = 0 use scm_3")
