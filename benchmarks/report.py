@@ -1,13 +1,12 @@
 """Turn the raw timings (benchmarks/out/*.json) into results.md and results.png.
 
 ``results.md`` is included in the book's appendix page (book/performance.md) from the marker
-line on; ``results.png`` is copied to ``book/performance.png`` for the same page. Both are
-committed, so the book builds where ``make bench`` never ran.
+line on, and ``results.png`` is its figure. Both are committed, so the book builds where
+``make bench`` never ran.
 """
 
 from __future__ import annotations
 
-import shutil
 import statistics
 from datetime import datetime, timezone
 
@@ -21,7 +20,6 @@ import common  # noqa: E402
 
 MARKER = "<!-- the book's appendix page includes this file from the next line on -->"
 FIGURE = common.HERE / "results.png"
-BOOK_FIGURE = common.ROOT / "book" / "performance.png"
 
 MODELS = ("M1", "M2", "M3")
 QUERIES = ("joint", "do(X=3)")
@@ -390,7 +388,6 @@ def figure(rows: list[dict]) -> None:
     fig.tight_layout()
     fig.savefig(FIGURE, dpi=110)
     plt.close(fig)
-    shutil.copyfile(FIGURE, BOOK_FIGURE)
 
 
 def main() -> None:
@@ -413,7 +410,7 @@ def main() -> None:
     ]).rstrip() + "\n"
     (common.HERE / "results.md").write_text(text)
     figure(rows)
-    print(f"wrote {common.HERE / 'results.md'}, {FIGURE} and {BOOK_FIGURE}")
+    print(f"wrote {common.HERE / 'results.md'} and {FIGURE}")
 
 
 if __name__ == "__main__":
