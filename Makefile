@@ -10,7 +10,6 @@ STAMP  := $(VENV)/.installed
 # pyenv reads .python-version (3.12) and resolves python3.12 to it; any other 3.12 works too.
 PYTHON ?= $(shell command -v python3.12 2>/dev/null || command -v python3 2>/dev/null)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
-export MPLBACKEND := Agg
 
 .PHONY: help setup graphviz chromium mathjax book book-student test lab bench clean
 

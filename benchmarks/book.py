@@ -74,7 +74,9 @@ def chapters() -> list[str]:
 
 
 def build(out: Path, jax_cache: Path | None = None) -> tuple[float, int, str]:
-    env = dict(os.environ, MPLBACKEND="Agg")
+    # The chapters' kernels must draw their figures inline, as in `make book`: a non-interactive
+    # MPLBACKEND (Agg) would silently drop every matplotlib figure from the build.
+    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
     if jax_cache is not None:
         env.update(JAX_COMPILATION_CACHE_DIR=str(jax_cache), JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS="0")
     cmd = [JB, "build", str(common.ROOT), "--path-output", str(out), "--warningiserror", "--keep-going"]
