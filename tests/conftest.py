@@ -4,13 +4,43 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Where `make book` builds; BOOK_BUILD_DIR points the tests at another build.
 BUILD = Path(os.environ.get("BOOK_BUILD_DIR", ROOT / "_build")).resolve()
+
+
+def toc_pages(toc: dict) -> list[str]:
+    """Every page the table of contents lists, root first, as paths without extension.
+
+    >>> toc_pages({"root": "book/intro", "parts": [{"chapters": [{"file": "notebooks/01_a.ipynb",
+    ...     "sections": [{"file": "notebooks/01b"}, {"url": "https://example.org"}]}]}]})
+    ['book/intro', 'notebooks/01_a', 'notebooks/01b']
+    """
+    pages = [toc["root"]]
+
+    def walk(node):
+        if isinstance(node, dict):
+            if isinstance(node.get("file"), str):
+                pages.append(node["file"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk({k: v for k, v in toc.items() if k != "root"})
+    return [re.sub(r"\.(ipynb|md)$", "", p) for p in pages]
+
+
+#: Every page of the table of contents, and the chapters (pages whose source is a notebook).
+PAGES = toc_pages(yaml.safe_load((ROOT / "_toc.yml").read_text()))
+CHAPTERS = [p for p in PAGES if (ROOT / f"{p}.ipynb").exists()]
 
 
 def _parse(output: dict):

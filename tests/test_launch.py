@@ -20,34 +20,15 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from conftest import BUILD, ROOT
+from conftest import BUILD, CHAPTERS, ROOT
 
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
 REPO_URL = CONFIG["repository"]["url"].rstrip("/")
 BRANCH = CONFIG["repository"].get("branch", "main")
 OWNER, REPO = urlsplit(REPO_URL).path.strip("/").split("/")
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
-TOC = yaml.safe_load((ROOT / "_toc.yml").read_text())
 
 
-def toc_chapters() -> list[str]:
-    files: list[str] = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            if isinstance(node.get("file"), str):
-                files.append(re.sub(r"\.(ipynb|md)$", "", node["file"]))
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk({k: v for k, v in TOC.items() if k != "root"})
-    return [f for f in files if (ROOT / f"{f}.ipynb").exists()]
-
-
-CHAPTERS = toc_chapters()
 
 
 def requirement_lines() -> list[str]:

@@ -4,12 +4,10 @@ import json
 import re
 
 import pytest
-import yaml
 
-from conftest import ROOT
+from conftest import CHAPTERS, PAGES, ROOT
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
-TOC = (ROOT / "_toc.yml").read_text()
 
 
 def cells(nb):
@@ -35,14 +33,11 @@ def test_stored_without_outputs(nb):
 
 @pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.stem)
 def test_in_the_table_of_contents(nb):
-    files = re.findall(r"file:\s*(\S+)", TOC)
-    assert f"notebooks/{nb.stem}" in files
+    assert f"notebooks/{nb.stem}" in CHAPTERS
 
 
 def test_toc_lists_only_existing_files():
-    toc = yaml.safe_load(TOC)
-    files = [toc["root"]] + [c["file"] for part in toc["parts"] for c in part["chapters"]]
-    for f in files:
+    for f in PAGES:
         assert any((ROOT / f"{f}{ext}").exists() for ext in (".md", ".ipynb")), f
 
 

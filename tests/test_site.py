@@ -30,7 +30,7 @@ import yaml
 from PIL import Image
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from conftest import BUILD, ROOT
+from conftest import BUILD, CHAPTERS, PAGES, ROOT
 from site_server import serve
 
 pytestmark = [pytest.mark.book, pytest.mark.browser]
@@ -57,32 +57,6 @@ REPO_URL = CONFIG["repository"]["url"].rstrip("/")
 # --------------------------------------------------------------------------- the pages
 
 
-def toc_pages(toc: dict) -> list[str]:
-    """Every page the table of contents lists, root first, as paths without extension.
-
-    >>> toc_pages({"root": "book/intro", "parts": [{"chapters": [{"file": "notebooks/01_a.ipynb",
-    ...     "sections": [{"file": "notebooks/01b"}, {"url": "https://example.org"}]}]}]})
-    ['book/intro', 'notebooks/01_a', 'notebooks/01b']
-    """
-    pages = [toc["root"]]
-
-    def walk(node):
-        if isinstance(node, dict):
-            if isinstance(node.get("file"), str):
-                pages.append(node["file"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk({k: v for k, v in toc.items() if k != "root"})
-    return [re.sub(r"\.(ipynb|md)$", "", p) for p in pages]
-
-
-PAGES = toc_pages(yaml.safe_load((ROOT / "_toc.yml").read_text()))
-#: The chapters: pages whose source is a notebook.
-CHAPTERS = [p for p in PAGES if (ROOT / f"{p}.ipynb").exists()]
 
 
 def shot_name(page: str) -> str:

@@ -17,14 +17,14 @@ import pytest
 import yaml
 
 from conftest import BUILD, ROOT
+from conftest import CHAPTERS as TOC_CHAPTERS
 
 pytestmark = pytest.mark.book
 
 STUDENT = Path(os.environ.get("STUDENT_BUILD_DIR", BUILD / "student" / "_build")) / "html"
 FULL = BUILD / "html"
 #: The chapters: the notebooks the table of contents lists.
-CHAPTERS = [ROOT / f"{f}.ipynb" for f in re.findall(r"file:\s*(\S+)", (ROOT / "_toc.yml").read_text())
-            if (ROOT / f"{f}.ipynb").exists()]
+CHAPTERS = [ROOT / f"{p}.ipynb" for p in TOC_CHAPTERS]
 
 
 def source(cell: dict) -> str:
