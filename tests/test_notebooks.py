@@ -61,6 +61,8 @@ def test_chapter_structure(nb):
     assert "PRNGKey" in code
     assert not re.search(r"np\.random\.(seed|normal|rand|randn|uniform)\(", code)
     assert "progress_bar=True" not in code
+    last_code = source([c for c in cs if c["cell_type"] == "code"][-1])
+    assert "report.versions()" in last_code, "chapters close with the versions they ran with"
 
 
 @pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.stem)
