@@ -11,12 +11,13 @@ STAMP  := $(VENV)/.installed
 PYTHON ?= $(shell command -v python3.12 2>/dev/null || command -v python3 2>/dev/null)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help setup graphviz chromium mathjax book book-student test lab bench clean
+.PHONY: help setup graphviz chromium mathjax book book-student test test-notebooks lab bench clean
 
 help:
 	@echo "make book    build the executed site into _build/html (sets everything up first)"
 	@echo "make book-student  the same site with every exercise solution removed (_build/student/_build/html)"
 	@echo "make test    set up, build the book strictly and run every test"
+	@echo "make test-notebooks  run each chapter top to bottom in a fresh kernel (nbmake), as a reader would"
 	@echo "make lab     JupyterLab on the notebooks"
 	@echo "make bench   performance measurements (benchmarks/)"
 	@echo "make clean   remove the build and the virtual environment"
@@ -95,6 +96,11 @@ book-student: setup mathjax
 
 test: setup book book-student chromium
 	$(PY) -m pytest
+
+# Each chapter run on its own, top to bottom, in a fresh kernel: what a reader on Binder gets.
+# (`make book` executes them too; this is the quick check while editing one chapter.)
+test-notebooks: setup
+	$(PY) -m pytest --nbmake notebooks -p no:cacheprovider -o addopts="" -o testpaths=notebooks
 
 lab: setup
 	$(VENV)/bin/python -m pip install --quiet jupyterlab==4.6.6
