@@ -395,10 +395,9 @@ def describe_exact(g: Gaussian, name: str) -> str:
         >>> describe_exact(counterfactual(LINEAR["M1"], {"x": 1.0, "y": 3.0}, {"x": 3.0}), "y")
         '5 (a point)'
     """
-    mean, var = g.mean(name), g.var(name)
-    if abs(var) < 1e-12:
-        return f"{_num(mean)} (a point)"
-    return f"N({_num(mean)}, {_num(var)})"
+    if abs(g.var(name)) < 1e-12:
+        return f"{_num(g.mean(name))} (a point)"
+    return g.text(name)
 
 
 def describe_estimate(est: Any) -> str:

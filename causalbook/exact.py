@@ -52,6 +52,11 @@ def _fmt(v: float) -> str:
     return f"{float(v):.6g}"
 
 
+def _fmt4(v: float) -> str:
+    """A number for text: four significant digits, no spurious minus zero."""
+    return f"{round(float(v), 9) + 0.0:.4g}"
+
+
 @dataclass(frozen=True)
 class Gaussian:
     """A (possibly degenerate) multivariate normal over named variables.
@@ -101,6 +106,17 @@ class Gaussian:
     def cov_of(self, a: str, b: str) -> float:
         """Covariance of two variables."""
         return float(self.covariance[self._index(a), self._index(b)])
+
+    def text(self, name: str, math: bool = False) -> str:
+        """One variable's marginal as ``N(mean, var)``, or ``$\\mathcal N(mean, var)$`` for prose math.
+
+        Example:
+            >>> g = Gaussian(("y",), np.array([4.0]), np.array([[3.0]]))
+            >>> g.text("y"), g.text("y", math=True)
+            ('N(4, 3)', '$\\\\mathcal N(4, 3)$')
+        """
+        body = f"N({_fmt4(self.mean(name))}, {_fmt4(self.var(name))})"
+        return f"$\\mathcal {body}$" if math else body
 
     def marginal(self, *names: str) -> "Gaussian":
         """The distribution of a subset of the variables, in the order given."""
