@@ -14,8 +14,11 @@ from typing import Any
 
 def _script_key(script: Any) -> tuple:
     attributes = getattr(script, "attributes", {}) or {}
-    return (getattr(script, "filename", script) or "", getattr(script, "priority", 500),
-            tuple(sorted((k, str(v)) for k, v in attributes.items())))
+    return (
+        getattr(script, "filename", script) or "",
+        getattr(script, "priority", 500),
+        tuple(sorted((k, str(v)) for k, v in attributes.items())),
+    )
 
 
 def dedupe_scripts(app, pagename, templatename, context, doctree) -> None:

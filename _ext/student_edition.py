@@ -19,7 +19,9 @@ from sphinx_exercise.nodes import solution_node
 class RemoveSolutions(SphinxTransform):
     """Remove every solution (plain or gated) when ``student_edition`` is true."""
 
-    default_priority = 11  # after sphinx_exercise.transforms.MergeGatedSolutions (10)
+    default_priority = (
+        11  # after sphinx_exercise.transforms.MergeGatedSolutions (10)
+    )
 
     def apply(self, **kwargs: Any) -> None:
         if not self.config.student_edition:

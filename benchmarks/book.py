@@ -35,8 +35,12 @@ from pathlib import Path
 import common
 
 JB = str(Path(sys.executable).parent / "jupyter-book")
-CLEAN_REPS = int(os.environ.get("BENCH_BOOK_CLEAN_REPS", "1" if common.QUICK else "2"))
-CACHED_REPS = int(os.environ.get("BENCH_BOOK_CACHED_REPS", "2" if common.QUICK else "3"))
+CLEAN_REPS = int(
+    os.environ.get("BENCH_BOOK_CLEAN_REPS", "1" if common.QUICK else "2")
+)
+CACHED_REPS = int(
+    os.environ.get("BENCH_BOOK_CACHED_REPS", "2" if common.QUICK else "3")
+)
 
 #: What a code cell's time is put down to, first match wins (regular expressions on its source).
 CATEGORIES = [
@@ -48,8 +52,16 @@ CATEGORIES = [
 
 
 def _is_imports(source: str) -> bool:
-    lines = [ln for ln in source.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
-    imports = [ln for ln in lines if re.match(r"\s*(import|from)\s|numpyro\.set_host_device_count", ln)]
+    lines = [
+        ln
+        for ln in source.splitlines()
+        if ln.strip() and not ln.lstrip().startswith("#")
+    ]
+    imports = [
+        ln
+        for ln in lines
+        if re.match(r"\s*(import|from)\s|numpyro\.set_host_device_count", ln)
+    ]
     return bool(lines) and len(imports) >= len(lines) / 2
 
 
@@ -78,15 +90,33 @@ def build(out: Path, jax_cache: Path | None = None) -> tuple[float, int, str]:
     # MPLBACKEND (Agg) would silently drop every matplotlib figure from the build.
     env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
     if jax_cache is not None:
-        env.update(JAX_COMPILATION_CACHE_DIR=str(jax_cache), JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS="0")
-    cmd = [JB, "build", str(common.ROOT), "--path-output", str(out), "--warningiserror", "--keep-going"]
+        env.update(
+            JAX_COMPILATION_CACHE_DIR=str(jax_cache),
+            JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS="0",
+        )
+    cmd = [
+        JB,
+        "build",
+        str(common.ROOT),
+        "--path-output",
+        str(out),
+        "--warningiserror",
+        "--keep-going",
+    ]
     t = common.now()
     p = subprocess.run(cmd, capture_output=True, text=True, env=env)
     dt = common.now() - t
     log = re.sub(r"\x1b\[[0-9;]*m", "", p.stdout + p.stderr)
-    problems = [ln.strip() for ln in log.splitlines()
-                if re.search(r"WARNING|ERROR|Error", ln) and "IPKernelApp" not in ln]
-    tail = "\n".join(problems[-10:] or log.strip().splitlines()[-15:]) if p.returncode else ""
+    problems = [
+        ln.strip()
+        for ln in log.splitlines()
+        if re.search(r"WARNING|ERROR|Error", ln) and "IPKernelApp" not in ln
+    ]
+    tail = (
+        "\n".join(problems[-10:] or log.strip().splitlines()[-15:])
+        if p.returncode
+        else ""
+    )
     return dt, p.returncode, tail
 
 
@@ -96,7 +126,9 @@ def execution_times(out: Path) -> dict[str, float]:
     cache = get_cache(str(out / "_build" / ".jupyter_cache"))
     times = {}
     for rec in cache.list_cache_records():
-        times[Path(rec.uri).stem] = float(rec.data.get("execution_seconds", float("nan")))
+        times[Path(rec.uri).stem] = float(
+            rec.data.get("execution_seconds", float("nan"))
+        )
     return times
 
 
@@ -116,8 +148,13 @@ def profile(chapter: str) -> dict:
 
     path = common.ROOT / f"{chapter}.ipynb"
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=600, kernel_name="python3", record_timing=True,
-                            resources={"metadata": {"path": str(path.parent)}})
+    client = NotebookClient(
+        nb,
+        timeout=600,
+        kernel_name="python3",
+        record_timing=True,
+        resources={"metadata": {"path": str(path.parent)}},
+    )
     t = common.now()
     client.execute()
     total = common.now() - t
@@ -127,24 +164,50 @@ def profile(chapter: str) -> dict:
             continue
         ex = cell.metadata.get("execution", {})
         try:
-            start = datetime.fromisoformat(ex["iopub.execute_input"].replace("Z", "+00:00"))
-            end = datetime.fromisoformat(ex["shell.execute_reply"].replace("Z", "+00:00"))
+            start = datetime.fromisoformat(
+                ex["iopub.execute_input"].replace("Z", "+00:00")
+            )
+            end = datetime.fromisoformat(
+                ex["shell.execute_reply"].replace("Z", "+00:00")
+            )
         except KeyError:
             continue
         dt = (end - start).total_seconds()
         cat = category(cell.source)
         by_cat[cat] = by_cat.get(cat, 0.0) + dt
-        first = next((ln for ln in cell.source.splitlines() if ln.strip() and not ln.startswith("#")), "")
-        cells.append({"index": i, "seconds": dt, "category": cat, "first_line": first[:80]})
+        first = next(
+            (
+                ln
+                for ln in cell.source.splitlines()
+                if ln.strip() and not ln.startswith("#")
+            ),
+            "",
+        )
+        cells.append(
+            {
+                "index": i,
+                "seconds": dt,
+                "category": cat,
+                "first_line": first[:80],
+            }
+        )
     cells.sort(key=lambda c: -c["seconds"])
     cell_sum = sum(c["seconds"] for c in cells)
-    return {"total": total, "cells_total": cell_sum, "kernel_and_overhead": total - cell_sum,
-            "by_category": by_cat, "slowest": cells[:4]}
+    return {
+        "total": total,
+        "cells_total": cell_sum,
+        "kernel_and_overhead": total - cell_sum,
+        "by_category": by_cat,
+        "slowest": cells[:4],
+    }
 
 
 def main() -> None:
     info = common.machine()
-    base = Path(os.environ.get("BENCH_BUILD_DIR") or tempfile.mkdtemp(prefix="bench-build-"))
+    base = Path(
+        os.environ.get("BENCH_BUILD_DIR")
+        or tempfile.mkdtemp(prefix="bench-build-")
+    )
     chs = chapters()
     clean, cached, per_chapter, failures = [], [], {}, []
     for rep in range(CLEAN_REPS):
@@ -152,7 +215,13 @@ def main() -> None:
         dt, rc, tail = build(base)
         clean.append(dt)
         if rc:
-            failures.append({"build": f"clean {rep + 1}", "returncode": rc, "log_tail": tail})
+            failures.append(
+                {
+                    "build": f"clean {rep + 1}",
+                    "returncode": rc,
+                    "log_tail": tail,
+                }
+            )
         for ch, s in execution_times(base).items():
             per_chapter.setdefault(ch, []).append(s)
         print(f"clean build {rep + 1}: {dt:.1f}s (exit {rc})", flush=True)
@@ -160,7 +229,13 @@ def main() -> None:
         dt, rc, tail = build(base)
         cached.append(dt)
         if rc:
-            failures.append({"build": f"cached {rep + 1}", "returncode": rc, "log_tail": tail})
+            failures.append(
+                {
+                    "build": f"cached {rep + 1}",
+                    "returncode": rc,
+                    "log_tail": tail,
+                }
+            )
         print(f"cached rebuild {rep + 1}: {dt:.1f}s (exit {rc})", flush=True)
     jax_cache = base.parent / f"{base.name}-jax-cache"
     shutil.rmtree(jax_cache, ignore_errors=True)
@@ -170,31 +245,52 @@ def main() -> None:
         dt, rc, tail = build(base, jax_cache)
         with_cache[label] = dt
         if rc:
-            failures.append({"build": f"clean, JAX cache {label}", "returncode": rc, "log_tail": tail})
-        print(f"clean build, JAX persistent cache {label}: {dt:.1f}s (exit {rc})", flush=True)
+            failures.append(
+                {
+                    "build": f"clean, JAX cache {label}",
+                    "returncode": rc,
+                    "log_tail": tail,
+                }
+            )
+        print(
+            f"clean build, JAX persistent cache {label}: {dt:.1f}s (exit {rc})",
+            flush=True,
+        )
     shutil.rmtree(jax_cache, ignore_errors=True)
     profiles = {}
     for ch in chs:
         try:
             profiles[Path(ch).name] = profile(ch)
             p = profiles[Path(ch).name]
-            print(f"profile {ch}: {p['total']:.1f}s {json.dumps({k: round(v, 1) for k, v in p['by_category'].items()})}",
-                  flush=True)
+            print(
+                f"profile {ch}: {p['total']:.1f}s {json.dumps({k: round(v, 1) for k, v in p['by_category'].items()})}",
+                flush=True,
+            )
         except Exception as err:  # noqa: BLE001 - a broken chapter is reported, not fatal here
             profiles[Path(ch).name] = {"error": repr(err)[:500]}
     if not os.environ.get("BENCH_BUILD_DIR"):
         shutil.rmtree(base, ignore_errors=True)
-    common.save("book", {
-        "machine": info,
-        "versions": common.versions("jupyter-book", "myst-nb", "sphinx", "jupyter-cache"),
-        "chapters": [Path(c).name for c in chs],
-        "clean": clean, "clean_median": statistics.median(clean),
-        "cached": cached, "cached_median": statistics.median(cached),
-        "clean_with_jax_cache": with_cache,
-        "per_chapter": {k: {"runs": v, "median": statistics.median(v)} for k, v in per_chapter.items()},
-        "profiles": profiles,
-        "failures": failures,
-    })
+    common.save(
+        "book",
+        {
+            "machine": info,
+            "versions": common.versions(
+                "jupyter-book", "myst-nb", "sphinx", "jupyter-cache"
+            ),
+            "chapters": [Path(c).name for c in chs],
+            "clean": clean,
+            "clean_median": statistics.median(clean),
+            "cached": cached,
+            "cached_median": statistics.median(cached),
+            "clean_with_jax_cache": with_cache,
+            "per_chapter": {
+                k: {"runs": v, "median": statistics.median(v)}
+                for k, v in per_chapter.items()
+            },
+            "profiles": profiles,
+            "failures": failures,
+        },
+    )
 
 
 if __name__ == "__main__":

@@ -14,9 +14,9 @@ import platform
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -69,8 +69,13 @@ class Timer:
     its own leftovers (from its untimed call), not another method's.
     """
 
-    def __init__(self, fn: Callable[[int], object], reps: int = REPS, budget: float = BUDGET,
-                 settle: bool = False):
+    def __init__(
+        self,
+        fn: Callable[[int], object],
+        reps: int = REPS,
+        budget: float = BUDGET,
+        settle: bool = False,
+    ):
         self.fn, self.reps, self.budget, self.settle = fn, reps, budget, settle
         self.timing: Timing | None = None
         self.last: object = None  # the output of the latest call
@@ -94,7 +99,9 @@ class Timer:
     def wants_more(self) -> bool:
         assert self.timing is not None
         s = self.timing.steady
-        return len(s) < 1 or (len(s) < self.reps and sum(s) + s[-1] <= self.budget)
+        return len(s) < 1 or (
+            len(s) < self.reps and sum(s) + s[-1] <= self.budget
+        )
 
     def steady_round(self) -> object | None:
         assert self.timing is not None

@@ -25,19 +25,25 @@ import numpyro
 
 numpyro.set_host_device_count(2)
 
+import common  # noqa: E402
 import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
 from numpyro import handlers  # noqa: E402
 from numpyro.infer import Predictive  # noqa: E402
 
-import common  # noqa: E402
 from causalbook.models import MODELS, SAMPLE_SITE  # noqa: E402
 from causalbook.sampling import sample  # noqa: E402
 
 S3 = float(np.sqrt(3.0))
 QUERIES = {"joint": None, "do(X=3)": 3.0}
-METHODS = ("book", "predictive", "predictive_parallel", "jax_hand", "numpy_hand")
+METHODS = (
+    "book",
+    "predictive",
+    "predictive_parallel",
+    "jax_hand",
+    "numpy_hand",
+)
 
 
 def equations(xp, m: str, e: tuple, do_x: float | None, n: int) -> dict:
@@ -47,7 +53,11 @@ def equations(xp, m: str, e: tuple, do_x: float | None, n: int) -> dict:
         return {"x": x, "y": x + 1.0 + S3 * e[1]}
     if m == "M2":
         y = 1.0 + 2.0 * e[0]
-        x = (y - 1.0) / 4.0 + (S3 / 2.0) * e[1] if do_x is None else xp.full(n, do_x, dtype=e[1].dtype)
+        x = (
+            (y - 1.0) / 4.0 + (S3 / 2.0) * e[1]
+            if do_x is None
+            else xp.full(n, do_x, dtype=e[1].dtype)
+        )
         return {"x": x, "y": y}
     z = e[0]
     x = z if do_x is None else xp.full(n, do_x, dtype=e[1].dtype)
@@ -58,7 +68,13 @@ def jax_hand(m: str, n: int, do_x: float | None):
     @jax.jit
     def draw(key):
         k1, k2 = jax.random.split(key)
-        return equations(jnp, m, (jax.random.normal(k1, (n,)), jax.random.normal(k2, (n,))), do_x, n)
+        return equations(
+            jnp,
+            m,
+            (jax.random.normal(k1, (n,)), jax.random.normal(k2, (n,))),
+            do_x,
+            n,
+        )
 
     return lambda seed: jax.block_until_ready(draw(jax.random.PRNGKey(seed)))
 
@@ -66,21 +82,33 @@ def jax_hand(m: str, n: int, do_x: float | None):
 def numpy_hand(m: str, n: int, do_x: float | None):
     def draw(seed):
         rng = np.random.default_rng(seed)
-        return equations(np, m, (rng.standard_normal(n), rng.standard_normal(n)), do_x, n)
+        return equations(
+            np, m, (rng.standard_normal(n), rng.standard_normal(n)), do_x, n
+        )
 
     return draw
 
 
 def book(m: str, n: int, do_x: float | None):
     do = None if do_x is None else {"x": do_x}
-    return lambda seed: sample(SAMPLE_SITE[m], n, jax.random.PRNGKey(seed), do=do)
+    return lambda seed: sample(
+        SAMPLE_SITE[m], n, jax.random.PRNGKey(seed), do=do
+    )
 
 
 def predictive(m: str, n: int, do_x: float | None, parallel: bool):
-    model = SAMPLE_SITE[m] if do_x is None else handlers.do(SAMPLE_SITE[m], {"x": do_x})
+    model = (
+        SAMPLE_SITE[m]
+        if do_x is None
+        else handlers.do(SAMPLE_SITE[m], {"x": do_x})
+    )
 
     def draw(seed):
-        return jax.block_until_ready(Predictive(model, num_samples=n, parallel=parallel)(jax.random.PRNGKey(seed)))
+        return jax.block_until_ready(
+            Predictive(model, num_samples=n, parallel=parallel)(
+                jax.random.PRNGKey(seed)
+            )
+        )
 
     return draw
 
@@ -93,30 +121,54 @@ def check(out: dict) -> dict:
 
 def main() -> None:
     info = common.machine()
-    jnp.zeros(3).block_until_ready()  # JAX's own start-up is nobody's compile time
+    jnp.zeros(
+        3
+    ).block_until_ready()  # JAX's own start-up is nobody's compile time
     results = []
     for n in common.SIZES:
         for m in MODELS:
             for q, do_x in QUERIES.items():
                 timers = {
                     "book": common.Timer(book(m, n, do_x), settle=True),
-                    "predictive": common.Timer(predictive(m, n, do_x, parallel=False), settle=True),
-                    "predictive_parallel": common.Timer(predictive(m, n, do_x, parallel=True), settle=True),
-                    "jax_hand": common.Timer(jax_hand(m, n, do_x), settle=True),
-                    "numpy_hand": common.Timer(numpy_hand(m, n, do_x), settle=True),
+                    "predictive": common.Timer(
+                        predictive(m, n, do_x, parallel=False), settle=True
+                    ),
+                    "predictive_parallel": common.Timer(
+                        predictive(m, n, do_x, parallel=True), settle=True
+                    ),
+                    "jax_hand": common.Timer(
+                        jax_hand(m, n, do_x), settle=True
+                    ),
+                    "numpy_hand": common.Timer(
+                        numpy_hand(m, n, do_x), settle=True
+                    ),
                 }
                 common.run_interleaved(timers)
                 for name, t in timers.items():
-                    results.append({"model": m, "query": q, "n": n, "method": name,
-                                    **t.timing.to_dict(), **check(t.last)})
-                    print(f"{n:>8} {m} {q:8} {name:20} first {t.timing.first:8.3f}s  "
-                          f"steady {t.timing.median:8.4f}s  (x{len(t.timing.steady)})", flush=True)
-    common.save("forward_numpyro", {
-        "machine": info,
-        "versions": common.versions("jax", "jaxlib", "numpyro", "numpy"),
-        "devices": jax.local_device_count(),
-        "results": results,
-    })
+                    results.append(
+                        {
+                            "model": m,
+                            "query": q,
+                            "n": n,
+                            "method": name,
+                            **t.timing.to_dict(),
+                            **check(t.last),
+                        }
+                    )
+                    print(
+                        f"{n:>8} {m} {q:8} {name:20} first {t.timing.first:8.3f}s  "
+                        f"steady {t.timing.median:8.4f}s  (x{len(t.timing.steady)})",
+                        flush=True,
+                    )
+    common.save(
+        "forward_numpyro",
+        {
+            "machine": info,
+            "versions": common.versions("jax", "jaxlib", "numpyro", "numpy"),
+            "devices": jax.local_device_count(),
+            "results": results,
+        },
+    )
 
 
 if __name__ == "__main__":

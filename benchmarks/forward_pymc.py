@@ -21,11 +21,10 @@ from __future__ import annotations
 
 import logging
 
+import common
 import numpy as np
 import pymc as pm
 from pymc.pytensorf import compile as pm_compile
-
-import common
 
 logging.getLogger("pymc").setLevel(logging.ERROR)
 
@@ -50,7 +49,9 @@ def build(m: str, shape: int | None = None) -> pm.Model:
     return model
 
 
-def intervened(model: pm.Model, do_x: float | None, shape: int | None = None) -> pm.Model:
+def intervened(
+    model: pm.Model, do_x: float | None, shape: int | None = None
+) -> pm.Model:
     if do_x is None:
         return model
     return pm.do(model, {"x": do_x if shape is None else np.full(shape, do_x)})
@@ -60,7 +61,9 @@ def prior_predictive(m: str, n: int, do_x: float | None):
     model = intervened(build(m), do_x)
 
     def draw(seed):
-        idata = pm.sample_prior_predictive(draws=n, model=model, random_seed=seed)
+        idata = pm.sample_prior_predictive(
+            draws=n, model=model, random_seed=seed
+        )
         return {"y": idata["prior"]["y"].values}
 
     return draw
@@ -72,7 +75,9 @@ class Vectorized:
         self.fn = None
 
     def __call__(self, seed):
-        if self.fn is None:  # first call: build the model, compile (as pm.draw does), draw
+        if (
+            self.fn is None
+        ):  # first call: build the model, compile (as pm.draw does), draw
             model = intervened(build(self.m, shape=self.n), self.do_x, self.n)
             self.fn = pm_compile([], model["y"], random_seed=seed)
         return {"y": self.fn()}
@@ -85,23 +90,39 @@ def main() -> None:
         for m in MODELS:
             for q, do_x in QUERIES.items():
                 timers = {
-                    "pymc_prior_predictive": common.Timer(prior_predictive(m, n, do_x)),
+                    "pymc_prior_predictive": common.Timer(
+                        prior_predictive(m, n, do_x)
+                    ),
                     "pymc_vectorized": common.Timer(Vectorized(m, n, do_x)),
                 }
                 common.run_interleaved(timers)
                 for name, t in timers.items():
                     y = np.asarray(t.last["y"], dtype=np.float64).reshape(-1)
                     assert y.size == n, (name, y.shape)
-                    results.append({"model": m, "query": q, "n": n, "method": name,
-                                    **t.timing.to_dict(),
-                                    "y_mean": float(y.mean()), "y_var": float(y.var())})
-                    print(f"{n:>8} {m} {q:8} {name:22} first {t.timing.first:8.3f}s  "
-                          f"steady {t.timing.median:8.4f}s  (x{len(t.timing.steady)})", flush=True)
-    common.save("forward_pymc", {
-        "machine": info,
-        "versions": common.versions("pymc", "pytensor", "numpy"),
-        "results": results,
-    })
+                    results.append(
+                        {
+                            "model": m,
+                            "query": q,
+                            "n": n,
+                            "method": name,
+                            **t.timing.to_dict(),
+                            "y_mean": float(y.mean()),
+                            "y_var": float(y.var()),
+                        }
+                    )
+                    print(
+                        f"{n:>8} {m} {q:8} {name:22} first {t.timing.first:8.3f}s  "
+                        f"steady {t.timing.median:8.4f}s  (x{len(t.timing.steady)})",
+                        flush=True,
+                    )
+    common.save(
+        "forward_pymc",
+        {
+            "machine": info,
+            "versions": common.versions("pymc", "pytensor", "numpy"),
+            "results": results,
+        },
+    )
 
 
 if __name__ == "__main__":

@@ -13,13 +13,13 @@ from __future__ import annotations
 import logging
 
 import arviz as az
+import common
 import numpy as np
 import pymc as pm
+from forward_pymc import build
 
-import common
 from causalbook import exact, stats
 from causalbook.models import LINEAR
-from forward_pymc import build
 
 logging.getLogger("pymc").setLevel(logging.ERROR)
 
@@ -31,8 +31,14 @@ def pymc_nuts(m: str, draws: int = DRAWS, tune: int = WARMUP):
     def run(seed):
         model = pm.observe(build(m), OBSERVE[m])
         with model:
-            idata = pm.sample(draws=draws, tune=tune, chains=CHAINS, cores=CHAINS, progressbar=False,
-                              random_seed=seed)
+            idata = pm.sample(
+                draws=draws,
+                tune=tune,
+                chains=CHAINS,
+                cores=CHAINS,
+                progressbar=False,
+                random_seed=seed,
+            )
         return np.asarray(idata["posterior"]["y"].values)
 
     return run
@@ -51,24 +57,46 @@ def main() -> None:
         for y in draws:
             est = stats.mcmc_moments(y)
             zm, zv = est.z_scores(g.mean("y"), g.var("y"))
-            qs.append({"ess_bulk": float(az.ess(y, method="bulk")), "mean": est.mean,
-                       "mean_se": est.mean_se, "var": est.var, "var_se": est.var_se,
-                       "z_mean": zm, "z_var": zv})
+            qs.append(
+                {
+                    "ess_bulk": float(az.ess(y, method="bulk")),
+                    "mean": est.mean,
+                    "mean_se": est.mean_se,
+                    "var": est.var,
+                    "var_se": est.var_se,
+                    "z_mean": zm,
+                    "z_var": zv,
+                }
+            )
         ess = float(np.median([q["ess_bulk"] for q in qs]))
-        results.append({"model": m, "method": "pymc_nuts", **t.timing.to_dict(),
-                        "ess_bulk_median": ess, "ess_per_s": ess / t.timing.median, "runs": qs,
-                        "exact_mean": g.mean("y"), "exact_var": g.var("y")})
+        results.append(
+            {
+                "model": m,
+                "method": "pymc_nuts",
+                **t.timing.to_dict(),
+                "ess_bulk_median": ess,
+                "ess_per_s": ess / t.timing.median,
+                "runs": qs,
+                "exact_mean": g.mean("y"),
+                "exact_var": g.var("y"),
+            }
+        )
         q = qs[-1]
-        print(f"{m} pymc_nuts first {t.timing.first:6.2f}s steady {t.timing.median:7.3f}s "
-              f"(x{len(t.timing.steady)})  ESS {ess:7.0f}  ESS/s {ess / t.timing.median:9.0f}  "
-              f"y: {stats.fmt_pm(q['mean'], q['mean_se'])}, var {stats.fmt_pm(q['var'], q['var_se'])}",
-              flush=True)
-    common.save("nuts_pymc", {
-        "machine": info,
-        "versions": common.versions("pymc", "pytensor", "arviz"),
-        "settings": {"warmup": WARMUP, "draws": DRAWS, "chains": CHAINS},
-        "results": results,
-    })
+        print(
+            f"{m} pymc_nuts first {t.timing.first:6.2f}s steady {t.timing.median:7.3f}s "
+            f"(x{len(t.timing.steady)})  ESS {ess:7.0f}  ESS/s {ess / t.timing.median:9.0f}  "
+            f"y: {stats.fmt_pm(q['mean'], q['mean_se'])}, var {stats.fmt_pm(q['var'], q['var_se'])}",
+            flush=True,
+        )
+    common.save(
+        "nuts_pymc",
+        {
+            "machine": info,
+            "versions": common.versions("pymc", "pytensor", "arviz"),
+            "settings": {"warmup": WARMUP, "draws": DRAWS, "chains": CHAINS},
+            "results": results,
+        },
+    )
 
 
 if __name__ == "__main__":

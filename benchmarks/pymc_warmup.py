@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import logging
 
+import common
 import numpy as np
 import pymc as pm
-
-import common
-from forward_pymc import MODELS, QUERIES, Vectorized, build, prior_predictive
+from forward_pymc import MODELS, QUERIES, Vectorized, prior_predictive
 from nuts_pymc import pymc_nuts
 
 logging.getLogger("pymc").setLevel(logging.ERROR)
@@ -28,9 +27,19 @@ def main() -> None:
             Vectorized(m, 10, do_x)(0)
         pymc_nuts(m, draws=20, tune=20)(0)
     dt = common.now() - t
-    print(f"PyTensor cold compilation (all models, empty cache): {dt:.1f}s", flush=True)
-    common.save("pymc_warmup", {"seconds": dt, "versions": common.versions("pymc", "pytensor"),
-                                "numpy": np.__version__, "pymc": pm.__version__})
+    print(
+        f"PyTensor cold compilation (all models, empty cache): {dt:.1f}s",
+        flush=True,
+    )
+    common.save(
+        "pymc_warmup",
+        {
+            "seconds": dt,
+            "versions": common.versions("pymc", "pytensor"),
+            "numpy": np.__version__,
+            "pymc": pm.__version__,
+        },
+    )
 
 
 if __name__ == "__main__":

@@ -8,15 +8,14 @@ line on, and ``results.png`` is its figure. Both are committed, so the book buil
 from __future__ import annotations
 
 import statistics
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import matplotlib
 
 matplotlib.use("Agg")
+import common  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-
-import common  # noqa: E402
 
 MARKER = "<!-- the book's appendix page includes this file from the next line on -->"
 FIGURE = common.HERE / "results.png"
@@ -27,17 +26,38 @@ FORWARD = {  # method: (label, short label for the figure)
     "book": ("`causalbook.sampling.sample` (the book)", "book: sample()"),
     "jax_hand": ("equations by hand, `jax.jit`", "by hand, jax.jit"),
     "numpy_hand": ("equations by hand, NumPy", "by hand, NumPy"),
-    "predictive_parallel": ("`Predictive(..., parallel=True)`", "Predictive(parallel=True)"),
-    "predictive": ("`Predictive(model, num_samples=n)`, defaults", "Predictive, defaults"),
-    "pymc_vectorized": ("PyMC, `shape=n` model, compiled once", "PyMC, shape=n"),
-    "pymc_prior_predictive": ("PyMC `pm.sample_prior_predictive` (`pm.do`)", "PyMC sample_prior_predictive"),
+    "predictive_parallel": (
+        "`Predictive(..., parallel=True)`",
+        "Predictive(parallel=True)",
+    ),
+    "predictive": (
+        "`Predictive(model, num_samples=n)`, defaults",
+        "Predictive, defaults",
+    ),
+    "pymc_vectorized": (
+        "PyMC, `shape=n` model, compiled once",
+        "PyMC, shape=n",
+    ),
+    "pymc_prior_predictive": (
+        "PyMC `pm.sample_prior_predictive` (`pm.do`)",
+        "PyMC sample_prior_predictive",
+    ),
 }
 NUTS_METHODS = {
-    "book_nuts": ("`condition_nuts` (the book, compiled once)", "book: condition_nuts"),
+    "book_nuts": (
+        "`condition_nuts` (the book, compiled once)",
+        "book: condition_nuts",
+    ),
     "numpyro_mcmc": ("NumPyro `MCMC(NUTS(...)).run`", "NumPyro MCMC.run"),
     "pymc_nuts": ("PyMC `pm.observe` + `pm.sample`", "PyMC pm.sample"),
 }
-TARGETS = {"ess_per_s": 50_000, "vs_pymc": 10.0, "clean": 60.0, "cached": 5.0, "chapter": 30.0}
+TARGETS = {
+    "ess_per_s": 50_000,
+    "vs_pymc": 10.0,
+    "clean": 60.0,
+    "cached": 5.0,
+    "chapter": 30.0,
+}
 
 
 def fmt_s(s: float) -> str:
@@ -59,7 +79,9 @@ def fmt_int(v: float) -> str:
     return "n/a" if v != v else f"{v:,.0f}"
 
 
-def table(header: list[str], rows: list[list[str]], align: str | None = None) -> str:
+def table(
+    header: list[str], rows: list[list[str]], align: str | None = None
+) -> str:
     align = align or "l" + "r" * (len(header) - 1)
     sep = ["---" if a == "l" else "---:" for a in align]
     lines = ["| " + " | ".join(header) + " |", "| " + " | ".join(sep) + " |"]
@@ -88,7 +110,10 @@ def forward_ratios(rows: list[dict], method: str, n: int) -> list[float]:
     ratios = []
     for m in MODELS:
         for q in QUERIES:
-            a, b = lookup(rows, method=method, model=m, query=q, n=n), lookup(rows, method="jax_hand", model=m, query=q, n=n)
+            a, b = (
+                lookup(rows, method=method, model=m, query=q, n=n),
+                lookup(rows, method="jax_hand", model=m, query=q, n=n),
+            )
             if a and b:
                 ratios.append(a["median"] / b["median"])
     return ratios
@@ -100,7 +125,9 @@ def forward_ratio(rows: list[dict], method: str, n: int) -> float:
     return statistics.median(ratios) if ratios else float("nan")
 
 
-def forward_summary(rows: list[dict], field: str, method: str, n: int) -> float:
+def forward_summary(
+    rows: list[dict], field: str, method: str, n: int
+) -> float:
     vals = [r[field] for r in rows if r["method"] == method and r["n"] == n]
     return statistics.median(vals) if vals else float("nan")
 
@@ -115,7 +142,8 @@ def forward_section(rows: list[dict]) -> tuple[str, dict]:
         "method (JAX may still be finishing work a previous call left queued). Each entry is the median over "
         "the three models and the two queries; the last columns divide each method's steady "
         "time by that of the hand-written jitted JAX equations for the same model, query "
-        "and size, measured in the same run, and take the median of those ratios.")
+        "and size, measured in the same run, and take the median of those ratios."
+    )
     out.append("")
     header = ["method"]
     for n in sizes:
@@ -127,7 +155,10 @@ def forward_section(rows: list[dict]) -> tuple[str, dict]:
             continue
         row = [label]
         for n in sizes:
-            row += [fmt_s(forward_summary(rows, "first", method, n)), fmt_s(forward_summary(rows, "median", method, n))]
+            row += [
+                fmt_s(forward_summary(rows, "first", method, n)),
+                fmt_s(forward_summary(rows, "median", method, n)),
+            ]
         row += [fmt_ratio(forward_ratio(rows, method, n)) for n in sizes]
         body.append(row)
     out += [table(header, body), ""]
@@ -144,11 +175,17 @@ def forward_section(rows: list[dict]) -> tuple[str, dict]:
         if any(c != "n/a" for c in row[1:]):
             body.append(row)
     out += [table(header, body), ""]
-    facts = {"sampler_vs_hand": forward_ratio(rows, "book", n), "n": n,
-             "sampler_vs_hand_range": (min(forward_ratios(rows, "book", n), default=float("nan")),
-                                       max(forward_ratios(rows, "book", n), default=float("nan"))),
-             "predictive_vs_hand": forward_ratio(rows, "predictive", n),
-             "predictive_vs_book": forward_summary(rows, "median", "predictive", n) / forward_summary(rows, "median", "book", n)}
+    facts = {
+        "sampler_vs_hand": forward_ratio(rows, "book", n),
+        "n": n,
+        "sampler_vs_hand_range": (
+            min(forward_ratios(rows, "book", n), default=float("nan")),
+            max(forward_ratios(rows, "book", n), default=float("nan")),
+        ),
+        "predictive_vs_hand": forward_ratio(rows, "predictive", n),
+        "predictive_vs_book": forward_summary(rows, "median", "predictive", n)
+        / forward_summary(rows, "median", "book", n),
+    }
     return "\n".join(out), facts
 
 
@@ -169,9 +206,19 @@ def nuts_section() -> tuple[str, dict]:
             "ArviZ's bulk effective sample size of y (median over the runs); ESS/s: that ESS over the "
             "steady wall time, warm-up included. Mean and variance of y from the first run (seed 0), ± "
             "their Monte Carlo standard errors, against the exact 4 and 3: with the same key, "
-            "`condition_nuts` and `MCMC.run` give the same chains. The targets table checks every run.")
+            "`condition_nuts` and `MCMC.run` give the same chains. The targets table checks every run."
+        )
         out.append("")
-    header = ["model", "method", "first call", "steady", "bulk ESS", "ESS/s", "mean of y", "variance of y"]
+    header = [
+        "model",
+        "method",
+        "first call",
+        "steady",
+        "bulk ESS",
+        "ESS/s",
+        "mean of y",
+        "variance of y",
+    ]
     body = []
     for m in MODELS:
         for method, (label, _) in NUTS_METHODS.items():
@@ -179,9 +226,18 @@ def nuts_section() -> tuple[str, dict]:
             if not r:
                 continue
             q = r["runs"][0]
-            body.append([m, label, fmt_s(r["first"]), fmt_s(r["median"]), fmt_int(r["ess_bulk_median"]),
-                         fmt_int(r["ess_per_s"]), f"{q['mean']:.3f} ± {q['mean_se']:.3f}",
-                         f"{q['var']:.3f} ± {q['var_se']:.3f}"])
+            body.append(
+                [
+                    m,
+                    label,
+                    fmt_s(r["first"]),
+                    fmt_s(r["median"]),
+                    fmt_int(r["ess_bulk_median"]),
+                    fmt_int(r["ess_per_s"]),
+                    f"{q['mean']:.3f} ± {q['mean_se']:.3f}",
+                    f"{q['var']:.3f} ± {q['var_se']:.3f}",
+                ]
+            )
     out += [table(header, body, "llrrrrrr"), ""]
     facts = {}
     book = [lookup(rows, model=m, method="book_nuts") for m in MODELS]
@@ -189,21 +245,33 @@ def nuts_section() -> tuple[str, dict]:
     mcmc = [lookup(rows, model=m, method="numpyro_mcmc") for m in MODELS]
     if all(book):
         facts["book_ess_min"] = min(r["ess_per_s"] for r in book)
-        facts["worst_z"] = max(max(q["z_mean"], q["z_var"]) for r in book for q in r["runs"])
+        facts["worst_z"] = max(
+            max(q["z_mean"], q["z_var"]) for r in book for q in r["runs"]
+        )
     if all(book) and all(pymc):
-        facts["vs_pymc_min"] = min(b["ess_per_s"] / p["ess_per_s"] for b, p in zip(book, pymc))
+        facts["vs_pymc_min"] = min(
+            b["ess_per_s"] / p["ess_per_s"] for b, p in zip(book, pymc)
+        )
     if all(book) and all(mcmc):
-        facts["vs_mcmc_min"] = min(b["ess_per_s"] / p["ess_per_s"] for b, p in zip(book, mcmc))
+        facts["vs_mcmc_min"] = min(
+            b["ess_per_s"] / p["ess_per_s"] for b, p in zip(book, mcmc)
+        )
         facts["mcmc_run_median"] = statistics.median(r["median"] for r in mcmc)
     d = common.load("nuts_numpyro")
     if d and "sweep" in d:
         sw = d["sweep"]
         facts["sweep"] = sw
-        line = (f"A sweep of E[Y | X = x] over {sw['points']} values of x in model 2 by `condition_nuts` "
-                f"(new evidence and seed each time, its one compilation included) took {fmt_s(sw['median'])}")
+        line = (
+            f"A sweep of E[Y | X = x] over {sw['points']} values of x in model 2 by `condition_nuts` "
+            f"(new evidence and seed each time, its one compilation included) took {fmt_s(sw['median'])}"
+        )
         if "mcmc_run_median" in facts:
             line += f"; one `MCMC.run` takes {fmt_s(facts['mcmc_run_median'])}"
-        out += [line + f" (largest |error| / standard error of the ten means: {sw['max_abs_z_mean']:.2f}).", ""]
+        out += [
+            line
+            + f" (largest |error| / standard error of the ten means: {sw['max_abs_z_mean']:.2f}).",
+            "",
+        ]
     return "\n".join(out), facts
 
 
@@ -219,38 +287,116 @@ def book_section() -> tuple[str, dict]:
         "times the cache recorded in the clean builds (median). The two builds with JAX's persistent "
         "compilation cache (`JAX_COMPILATION_CACHE_DIR`, `JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS=0`; "
         "one build each) show what keeping compiled code on disk between chapters and builds would gain; "
-        "`make book` does not set it.")
+        "`make book` does not set it."
+    )
     out.append("")
-    rows = [["clean executed build", fmt_s(d["clean_median"]), f"{TARGETS['clean']:.0f} s",
-             _verdict(d["clean_median"], TARGETS["clean"])],
-            ["cached rebuild", fmt_s(d["cached_median"]), f"{TARGETS['cached']:.0f} s",
-             _verdict(d["cached_median"], TARGETS["cached"])]]
+    rows = [
+        [
+            "clean executed build",
+            fmt_s(d["clean_median"]),
+            f"{TARGETS['clean']:.0f} s",
+            _verdict(d["clean_median"], TARGETS["clean"]),
+        ],
+        [
+            "cached rebuild",
+            fmt_s(d["cached_median"]),
+            f"{TARGETS['cached']:.0f} s",
+            _verdict(d["cached_median"], TARGETS["cached"]),
+        ],
+    ]
     jc = d.get("clean_with_jax_cache", {})
     if jc:
-        rows.append(["clean build, JAX persistent compilation cache empty at the start", fmt_s(jc["empty"]), "", ""])
-        rows.append(["clean build, JAX persistent compilation cache from the previous build", fmt_s(jc["warm"]), "", ""])
+        rows.append(
+            [
+                "clean build, JAX persistent compilation cache empty at the start",
+                fmt_s(jc["empty"]),
+                "",
+                "",
+            ]
+        )
+        rows.append(
+            [
+                "clean build, JAX persistent compilation cache from the previous build",
+                fmt_s(jc["warm"]),
+                "",
+                "",
+            ]
+        )
     for ch in d["chapters"]:
         t = d["per_chapter"].get(ch, {}).get("median", float("nan"))
-        rows.append([f"`{ch}` execution", fmt_s(t), f"{TARGETS['chapter']:.0f} s", _verdict(t, TARGETS["chapter"])])
+        rows.append(
+            [
+                f"`{ch}` execution",
+                fmt_s(t),
+                f"{TARGETS['chapter']:.0f} s",
+                _verdict(t, TARGETS["chapter"]),
+            ]
+        )
     out += [table(["what", "time", "budget", ""], rows, "lrrl"), ""]
-    prof = {k: v for k, v in d.get("profiles", {}).items() if "by_category" in v}
+    prof = {
+        k: v for k, v in d.get("profiles", {}).items() if "by_category" in v
+    }
     if prof:
-        cats = ["imports", "NUTS", "forward sampling", "plotting", "graph drawing", "other"]
-        out += ["Where each chapter's time goes (one more execution per chapter, cells grouped by what "
-                "they call; kernel start and the rest in *kernel, other*):", ""]
+        cats = [
+            "imports",
+            "NUTS",
+            "forward sampling",
+            "plotting",
+            "graph drawing",
+            "other",
+        ]
+        out += [
+            "Where each chapter's time goes (one more execution per chapter, cells grouped by what "
+            "they call; kernel start and the rest in *kernel, other*):",
+            "",
+        ]
         rows = []
         for ch, p in prof.items():
-            rows.append([f"`{ch}`", fmt_s(p["total"])] + [fmt_s(p["by_category"].get(c, 0.0)) for c in cats]
-                        + [fmt_s(p["kernel_and_overhead"]), f"{p['slowest'][0]['category']}: {fmt_s(p['slowest'][0]['seconds'])}" if p["slowest"] else ""])
-        out += [table(["chapter", "total"] + cats + ["kernel, other", "slowest cell"], rows), ""]
+            rows.append(
+                [f"`{ch}`", fmt_s(p["total"])]
+                + [fmt_s(p["by_category"].get(c, 0.0)) for c in cats]
+                + [
+                    fmt_s(p["kernel_and_overhead"]),
+                    f"{p['slowest'][0]['category']}: {fmt_s(p['slowest'][0]['seconds'])}"
+                    if p["slowest"]
+                    else "",
+                ]
+            )
+        out += [
+            table(
+                ["chapter", "total"]
+                + cats
+                + ["kernel, other", "slowest cell"],
+                rows,
+            ),
+            "",
+        ]
     if d.get("failures"):
-        problems = sorted({ln for f in d["failures"] for ln in f["log_tail"].splitlines() if ln.strip()})
-        out += ["Builds that failed during the benchmark (their times are still those of the whole "
-                "build, with `--keep-going`): " + ", ".join(f["build"] for f in d["failures"]) + ". "
-                "What they reported:", ""]
+        problems = sorted(
+            {
+                ln
+                for f in d["failures"]
+                for ln in f["log_tail"].splitlines()
+                if ln.strip()
+            }
+        )
+        out += [
+            "Builds that failed during the benchmark (their times are still those of the whole "
+            "build, with `--keep-going`): "
+            + ", ".join(f["build"] for f in d["failures"])
+            + ". "
+            "What they reported:",
+            "",
+        ]
         out += [f"    {ln[:200]}" for ln in problems[:10]] + [""]
-    facts = {"clean": d["clean_median"], "cached": d["cached_median"],
-             "chapters": {ch: d["per_chapter"].get(ch, {}).get("median", float("nan")) for ch in d["chapters"]}}
+    facts = {
+        "clean": d["clean_median"],
+        "cached": d["cached_median"],
+        "chapters": {
+            ch: d["per_chapter"].get(ch, {}).get("median", float("nan"))
+            for ch in d["chapters"]
+        },
+    }
     return "\n".join(out), facts
 
 
@@ -266,45 +412,104 @@ def targets_section(fwd: dict, nuts: dict, bk: dict) -> str:
     if fwd:
         r = fwd["sampler_vs_hand"]
         lo, hi = fwd["sampler_vs_hand_range"]
-        rows.append([f"the book's sampler at or below the cost of hand-written jitted JAX, {fwd['n']:,} draws "
-                     "(median of the six model-query ratios; their range)",
-                     f"{fmt_ratio(r)} ({fmt_ratio(lo)} to {fmt_ratio(hi)})",
-                     "met" if r <= 1.0 else f"missed by {100 * (r - 1):.0f}%"])
+        rows.append(
+            [
+                f"the book's sampler at or below the cost of hand-written jitted JAX, {fwd['n']:,} draws "
+                "(median of the six model-query ratios; their range)",
+                f"{fmt_ratio(r)} ({fmt_ratio(lo)} to {fmt_ratio(hi)})",
+                "met" if r <= 1.0 else f"missed by {100 * (r - 1):.0f}%",
+            ]
+        )
     if "book_ess_min" in nuts:
         v = nuts["book_ess_min"]
-        rows.append(["`condition_nuts` at least 50,000 effective draws/s per model (steady; slowest model)",
-                     fmt_int(v), "met" if v >= TARGETS["ess_per_s"] else f"missed by {100 * (1 - v / TARGETS['ess_per_s']):.0f}%"])
+        rows.append(
+            [
+                "`condition_nuts` at least 50,000 effective draws/s per model (steady; slowest model)",
+                fmt_int(v),
+                "met"
+                if v >= TARGETS["ess_per_s"]
+                else f"missed by {100 * (1 - v / TARGETS['ess_per_s']):.0f}%",
+            ]
+        )
     if "vs_pymc_min" in nuts:
         v = nuts["vs_pymc_min"]
-        rows.append(["`condition_nuts` ESS/s at least 10× PyMC's (smallest ratio over models)", fmt_ratio(v),
-                     "met" if v >= TARGETS["vs_pymc"] else f"missed by {100 * (1 - v / TARGETS['vs_pymc']):.0f}%"])
+        rows.append(
+            [
+                "`condition_nuts` ESS/s at least 10× PyMC's (smallest ratio over models)",
+                fmt_ratio(v),
+                "met"
+                if v >= TARGETS["vs_pymc"]
+                else f"missed by {100 * (1 - v / TARGETS['vs_pymc']):.0f}%",
+            ]
+        )
     if "worst_z" in nuts:
-        rows.append(["`condition_nuts` mean and variance of y within 4.5 standard errors of N(4, 3), every run",
-                     f"largest: {nuts['worst_z']:.2f}", "met" if nuts["worst_z"] < 4.5 else "missed"])
+        rows.append(
+            [
+                "`condition_nuts` mean and variance of y within 4.5 standard errors of N(4, 3), every run",
+                f"largest: {nuts['worst_z']:.2f}",
+                "met" if nuts["worst_z"] < 4.5 else "missed",
+            ]
+        )
     if bk:
-        rows.append(["clean executed build within 60 s", fmt_s(bk["clean"]), _verdict(bk["clean"], TARGETS["clean"])])
-        rows.append(["cached rebuild within 5 s", fmt_s(bk["cached"]), _verdict(bk["cached"], TARGETS["cached"])])
-        worst = max(bk["chapters"].items(), key=lambda kv: kv[1] if kv[1] == kv[1] else -1, default=None)
+        rows.append(
+            [
+                "clean executed build within 60 s",
+                fmt_s(bk["clean"]),
+                _verdict(bk["clean"], TARGETS["clean"]),
+            ]
+        )
+        rows.append(
+            [
+                "cached rebuild within 5 s",
+                fmt_s(bk["cached"]),
+                _verdict(bk["cached"], TARGETS["cached"]),
+            ]
+        )
+        worst = max(
+            bk["chapters"].items(),
+            key=lambda kv: kv[1] if kv[1] == kv[1] else -1,
+            default=None,
+        )
         if worst:
-            rows.append(["each chapter within 30 s (slowest chapter)", f"`{worst[0]}`: {fmt_s(worst[1])}",
-                         _verdict(worst[1], TARGETS["chapter"])])
+            rows.append(
+                [
+                    "each chapter within 30 s (slowest chapter)",
+                    f"`{worst[0]}`: {fmt_s(worst[1])}",
+                    _verdict(worst[1], TARGETS["chapter"]),
+                ]
+            )
     out += [table(["target", "measured", ""], rows, "lrl"), ""]
     return "\n".join(out)
 
 
 def header() -> str:
-    parts = {n: common.load(n) for n in ("forward_numpyro", "forward_pymc", "nuts_numpyro", "nuts_pymc", "book", "pymc_warmup")}
+    parts = {
+        n: common.load(n)
+        for n in (
+            "forward_numpyro",
+            "forward_pymc",
+            "nuts_numpyro",
+            "nuts_pymc",
+            "book",
+            "pymc_warmup",
+        )
+    }
     present = {k: v for k, v in parts.items() if v}
     mach = next((v["machine"] for v in present.values() if "machine" in v), {})
     vers: dict = {}
     for v in present.values():
         vers.update({k: x for k, x in v.get("versions", {}).items() if x})
-    loads = [v["machine"].get("load_average", [float("nan")])[0] for v in present.values() if "machine" in v]
-    date = datetime.now(timezone.utc).strftime("%Y-%m-%d")
+    loads = [
+        v["machine"].get("load_average", [float("nan")])[0]
+        for v in present.values()
+        if "machine" in v
+    ]
+    date = datetime.now(UTC).strftime("%Y-%m-%d")
     lines = [
         f"Measured on {date} on {mach.get('cpu', mach.get('processor', '?'))}, {mach.get('cores', '?')} cores, "
         f"{mach.get('memory_gb', '?')} GB, {mach.get('platform', '?')}, Python {mach.get('python', '?')}; "
-        + ", ".join(f"{k} {v}" for k, v in sorted(vers.items())) + ".",
+        + ", ".join(f"{k} {v}" for k, v in sorted(vers.items()))
+        + ".",
         "",
         "Every comparison below was measured in the same run of `make bench`, with repetitions "
         "interleaved between methods; the figures are medians. Other processes shared the machine "
@@ -313,36 +518,66 @@ def header() -> str:
         "by side, are the numbers to read.",
     ]
     if parts.get("pymc_warmup"):
-        lines[-1] += (f" PyMC's first use on a machine also compiles its functions with Numba once, "
-                      f"keeping them on disk ({fmt_s(parts['pymc_warmup']['seconds'])} here for "
-                      "everything measured below, not counted in it).")
+        lines[-1] += (
+            f" PyMC's first use on a machine also compiles its functions with Numba once, "
+            f"keeping them on disk ({fmt_s(parts['pymc_warmup']['seconds'])} here for "
+            "everything measured below, not counted in it)."
+        )
     if any(v.get("quick") for v in present.values()):
-        lines += ["", "**This is a quick trial run (`BENCH_QUICK=1`): fewer sizes and repetitions.**"]
+        lines += [
+            "",
+            "**This is a quick trial run (`BENCH_QUICK=1`): fewer sizes and repetitions.**",
+        ]
     return "\n".join(lines)
 
 
 def figure(rows: list[dict]) -> None:
     fig = plt.figure(figsize=(11, 9.5))
     grid = fig.add_gridspec(2, 2, height_ratios=[1, 1.1])
-    axes = [fig.add_subplot(grid[0, :]), fig.add_subplot(grid[1, 0]), fig.add_subplot(grid[1, 1])]
+    axes = [
+        fig.add_subplot(grid[0, :]),
+        fig.add_subplot(grid[1, 0]),
+        fig.add_subplot(grid[1, 1]),
+    ]
     # (a) forward draws at the largest size
     ax = axes[0]
     n = max((r["n"] for r in rows), default=0)
-    methods = [m for m in FORWARD if any(r["method"] == m and r["n"] == n for r in rows)]
+    methods = [
+        m
+        for m in FORWARD
+        if any(r["method"] == m and r["n"] == n for r in rows)
+    ]
     steady = [forward_summary(rows, "median", m, n) for m in methods]
     first = [forward_summary(rows, "first", m, n) for m in methods]
     order = np.argsort(steady)
     ypos = np.arange(len(methods))
-    colors = ["C0" if methods[i] == "book" else ("C2" if methods[i].startswith("pymc") else "C7") for i in order]
+    colors = [
+        "C0"
+        if methods[i] == "book"
+        else ("C2" if methods[i].startswith("pymc") else "C7")
+        for i in order
+    ]
     ax.barh(ypos, [steady[i] for i in order], color=colors)
-    for c, lab in (("C0", "steady state: the book"), ("C7", "steady state: NumPyro, JAX, NumPy"),
-                   ("C2", "steady state: PyMC")):
+    for c, lab in (
+        ("C0", "steady state: the book"),
+        ("C7", "steady state: NumPyro, JAX, NumPy"),
+        ("C2", "steady state: PyMC"),
+    ):
         ax.barh([0], [0], color=c, label=lab)  # legend entries only
-    ax.scatter([first[i] for i in order], ypos, marker="|", s=200, color="k", label="first call (compiles)")
+    ax.scatter(
+        [first[i] for i in order],
+        ypos,
+        marker="|",
+        s=200,
+        color="k",
+        label="first call (compiles)",
+    )
     ax.set_yticks(ypos, [FORWARD[methods[i]][1] for i in order])
     ax.set_xscale("log")
     ax.set_xlabel("seconds (log scale)", labelpad=1)
-    ax.set_title(f"{n:,.0f} forward draws (median of 3 models × 2 queries)", fontsize=10)
+    ax.set_title(
+        f"{n:,.0f} forward draws (median of 3 models × 2 queries)", fontsize=10
+    )
     ax.invert_yaxis()
     ax.legend(loc="lower right", fontsize=8)
     ax.set_xlim(right=max(first + steady) * 40)
@@ -355,34 +590,77 @@ def figure(rows: list[dict]) -> None:
             nuts += d["results"]
     width = 0.27
     for k, (method, (_, short)) in enumerate(NUTS_METHODS.items()):
-        vals = [(lookup(nuts, model=m, method=method) or {}).get("ess_per_s", np.nan) for m in MODELS]
-        ax.bar(np.arange(3) + (k - 1) * width, vals, width, label=short,
-               color={"book_nuts": "C0", "numpyro_mcmc": "C7", "pymc_nuts": "C2"}[method])
+        vals = [
+            (lookup(nuts, model=m, method=method) or {}).get(
+                "ess_per_s", np.nan
+            )
+            for m in MODELS
+        ]
+        ax.bar(
+            np.arange(3) + (k - 1) * width,
+            vals,
+            width,
+            label=short,
+            color={"book_nuts": "C0", "numpyro_mcmc": "C7", "pymc_nuts": "C2"}[
+                method
+            ],
+        )
     ax.axhline(TARGETS["ess_per_s"], color="k", ls="--", lw=1)
-    ax.text(2.45, TARGETS["ess_per_s"] * 1.15, "target 50,000/s", ha="right", fontsize=8)
+    ax.text(
+        2.45,
+        TARGETS["ess_per_s"] * 1.15,
+        "target 50,000/s",
+        ha="right",
+        fontsize=8,
+    )
     ax.set_xticks(np.arange(3), MODELS)
     ax.set_yscale("log")
     top = max([r.get("ess_per_s", 0) for r in nuts] + [TARGETS["ess_per_s"]])
     ax.set_ylim(top=top * 30)
     ax.set_ylabel("bulk effective draws of y per second (log)")
-    ax.set_title("P(Y | X = 3) by NUTS\n(2 chains, 500 warm-up + 5000 draws each)", fontsize=10)
+    ax.set_title(
+        "P(Y | X = 3) by NUTS\n(2 chains, 500 warm-up + 5000 draws each)",
+        fontsize=10,
+    )
     ax.legend(fontsize=8, loc="upper left")
     # (c) the book's chapters
     ax = axes[2]
     bk = common.load("book")
     if bk:
         chs = bk["chapters"]
-        vals = [bk["per_chapter"].get(c, {}).get("median", np.nan) for c in chs]
+        vals = [
+            bk["per_chapter"].get(c, {}).get("median", np.nan) for c in chs
+        ]
         ax.barh(np.arange(len(chs)), vals, color="C0")
         ax.axvline(TARGETS["chapter"], color="k", ls="--", lw=1)
-        ax.text(TARGETS["chapter"], 0.99, "30 s budget ", fontsize=8, ha="right", va="top",
-                transform=ax.get_xaxis_transform())
-        ax.set_xlim(0, max([v for v in vals if v == v] + [TARGETS["chapter"]]) * 1.1)
-        ax.set_yticks(np.arange(len(chs)), [c.split("_", 1)[0] + " " + c.split("_", 1)[-1].replace("_", " ") for c in chs])
+        ax.text(
+            TARGETS["chapter"],
+            0.99,
+            "30 s budget ",
+            fontsize=8,
+            ha="right",
+            va="top",
+            transform=ax.get_xaxis_transform(),
+        )
+        ax.set_xlim(
+            0, max([v for v in vals if v == v] + [TARGETS["chapter"]]) * 1.1
+        )
+        ax.set_yticks(
+            np.arange(len(chs)),
+            [
+                c.split("_", 1)[0]
+                + " "
+                + c.split("_", 1)[-1].replace("_", " ")
+                for c in chs
+            ],
+        )
         ax.invert_yaxis()
         ax.set_xlabel("seconds")
-        ax.set_title(f"Chapters executing\n(whole book: {bk['clean_median']:.0f} s clean, "
-                     f"{bk['cached_median']:.1f} s cached)", fontsize=10)
+        ax.set_title(
+            f"Chapters executing\n(whole book: {bk['clean_median']:.0f} s clean, "
+            f"{bk['cached_median']:.1f} s cached)",
+            fontsize=10,
+        )
     else:
         ax.set_axis_off()
     fig.tight_layout()
@@ -395,19 +673,24 @@ def main() -> None:
     fwd_md, fwd = forward_section(rows) if rows else ("", {})
     nuts_md, nuts = nuts_section()
     book_md, bk = book_section()
-    text = "\n".join([
-        "# Benchmark results",
-        "",
-        "Written by `benchmarks/report.py` (`make bench`); do not edit by hand.",
-        "",
-        MARKER,
-        header(),
-        "",
-        targets_section(fwd, nuts, bk),
-        fwd_md,
-        nuts_md,
-        book_md,
-    ]).rstrip() + "\n"
+    text = (
+        "\n".join(
+            [
+                "# Benchmark results",
+                "",
+                "Written by `benchmarks/report.py` (`make bench`); do not edit by hand.",
+                "",
+                MARKER,
+                header(),
+                "",
+                targets_section(fwd, nuts, bk),
+                fwd_md,
+                nuts_md,
+                book_md,
+            ]
+        ).rstrip()
+        + "\n"
+    )
     (common.HERE / "results.md").write_text(text)
     figure(rows)
     print(f"wrote {common.HERE / 'results.md'} and {FIGURE}")

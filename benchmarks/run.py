@@ -23,26 +23,49 @@ import time
 
 import common
 
-PARTS = ["forward_numpyro", "pymc_warmup", "forward_pymc", "nuts_numpyro", "nuts_pymc", "book"]
+PARTS = [
+    "forward_numpyro",
+    "pymc_warmup",
+    "forward_pymc",
+    "nuts_numpyro",
+    "nuts_pymc",
+    "book",
+]
 
 
 def main() -> int:
     only = [p for p in os.environ.get("BENCH_ONLY", "").split(",") if p]
     parts = [p for p in PARTS if not only or p in only]
     pytensor_dir = common.OUT / "pytensor"
-    env = dict(os.environ, MPLBACKEND="Agg", PYTENSOR_FLAGS=f"base_compiledir={pytensor_dir}")
+    env = dict(
+        os.environ,
+        MPLBACKEND="Agg",
+        PYTENSOR_FLAGS=f"base_compiledir={pytensor_dir}",
+    )
     if "pymc_warmup" in parts:
         shutil.rmtree(pytensor_dir, ignore_errors=True)
     failed = []
     for part in parts:
-        (common.OUT / f"{part}.json").unlink(missing_ok=True)  # never report a stale result
+        (common.OUT / f"{part}.json").unlink(
+            missing_ok=True
+        )  # never report a stale result
         print(f"== {part}", flush=True)
         t = time.perf_counter()
-        rc = subprocess.run([sys.executable, str(common.HERE / f"{part}.py")], cwd=common.HERE, env=env).returncode
-        print(f"== {part}: {time.perf_counter() - t:.0f}s, exit {rc}", flush=True)
+        rc = subprocess.run(
+            [sys.executable, str(common.HERE / f"{part}.py")],
+            cwd=common.HERE,
+            env=env,
+        ).returncode
+        print(
+            f"== {part}: {time.perf_counter() - t:.0f}s, exit {rc}", flush=True
+        )
         if rc:
             failed.append(part)
-    rc = subprocess.run([sys.executable, str(common.HERE / "report.py")], cwd=common.HERE, env=env).returncode
+    rc = subprocess.run(
+        [sys.executable, str(common.HERE / "report.py")],
+        cwd=common.HERE,
+        env=env,
+    ).returncode
     if rc:
         failed.append("report")
     if failed:

@@ -19,23 +19,36 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import common  # noqa: E402
 import forward_numpyro as fw  # noqa: E402  (sets the host device count before JAX starts)
+
 from causalbook.models import MODELS  # noqa: E402
 
 N = 1_000_000
 
 
 def main() -> None:
-    print(f"{'model':6} {'query':9} {'book sampler':>13} {'by-hand JAX':>12} {'ratio':>6}")
+    print(
+        f"{'model':6} {'query':9} {'book sampler':>13} {'by-hand JAX':>12} {'ratio':>6}"
+    )
     ratios = []
     for m in MODELS:
         for q, do_x in fw.QUERIES.items():
-            timers = {"book": common.Timer(fw.book(m, N, do_x), settle=True),
-                      "hand": common.Timer(fw.jax_hand(m, N, do_x), settle=True)}
+            timers = {
+                "book": common.Timer(fw.book(m, N, do_x), settle=True),
+                "hand": common.Timer(fw.jax_hand(m, N, do_x), settle=True),
+            }
             common.run_interleaved(timers)
-            book, hand = timers["book"].timing.median, timers["hand"].timing.median
+            book, hand = (
+                timers["book"].timing.median,
+                timers["hand"].timing.median,
+            )
             ratios.append(book / hand)
-            print(f"{m:6} {q:9} {book * 1e3:10.2f} ms {hand * 1e3:9.2f} ms {book / hand:5.2f}x", flush=True)
-    print(f"median ratio over models and queries, {N:,} draws: {statistics.median(ratios):.2f}x")
+            print(
+                f"{m:6} {q:9} {book * 1e3:10.2f} ms {hand * 1e3:9.2f} ms {book / hand:5.2f}x",
+                flush=True,
+            )
+    print(
+        f"median ratio over models and queries, {N:,} draws: {statistics.median(ratios):.2f}x"
+    )
 
 
 if __name__ == "__main__":

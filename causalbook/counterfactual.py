@@ -41,7 +41,8 @@ is needed because the two equations pin both noises down):
 from __future__ import annotations
 
 import itertools
-from typing import Any, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import jax.numpy as jnp
 import numpy as np
@@ -71,8 +72,11 @@ Model = Callable[[], Any]
 _CACHE: dict[tuple, tuple[LinearGaussianSCM, Model]] = {}
 
 
-def structural_values(scm: LinearGaussianSCM, noise: Mapping[str, Any],
-                      do: Mapping[str, float] | None = None) -> dict[str, Any]:
+def structural_values(
+    scm: LinearGaussianSCM,
+    noise: Mapping[str, Any],
+    do: Mapping[str, float] | None = None,
+) -> dict[str, Any]:
     """Run the structural equations of ``scm`` on given noise values, in causal order.
 
     ``v := intercept + sum(coefficient * parent) + scale * noise[v]``, except that each
@@ -113,10 +117,16 @@ def structural_values(scm: LinearGaussianSCM, noise: Mapping[str, Any],
 def _check_do(scm: LinearGaussianSCM, do: Mapping[str, float]) -> None:
     for v in do:
         if v not in scm.order:
-            raise KeyError(f"{scm.name} has no variable {v!r} to intervene on; it has {scm.order}")
+            raise KeyError(
+                f"{scm.name} has no variable {v!r} to intervene on; it has {scm.order}"
+            )
 
 
-def twin_network(scm: LinearGaussianSCM, do: Mapping[str, float], obs_scale: float | None = None) -> Model:
+def twin_network(
+    scm: LinearGaussianSCM,
+    do: Mapping[str, float],
+    obs_scale: float | None = None,
+) -> Model:
     """A twin-network NumPyro model of ``scm`` for counterfactuals under ``do``.
 
     Sites of the returned model (no arguments):
@@ -158,23 +168,38 @@ def twin_network(scm: LinearGaussianSCM, do: Mapping[str, float], obs_scale: flo
         >>> post.moments("y_cf").agrees_with(exact_soft.mean("y"), exact_soft.var("y"), z=4.5)
         True
     """
-    key = (id(scm), tuple(sorted((v, float(x)) for v, x in do.items())), obs_scale)
+    key = (
+        id(scm),
+        tuple(sorted((v, float(x)) for v, x in do.items())),
+        obs_scale,
+    )
     if key not in _CACHE:
-        model = exact_twin(scm, do) if obs_scale is None else soft_twin(scm, do, obs_scale)
+        model = (
+            exact_twin(scm, do)
+            if obs_scale is None
+            else soft_twin(scm, do, obs_scale)
+        )
         _CACHE[key] = (scm, model)  # keeping scm alive keeps its id unique
     return _CACHE[key][1]
 
 
-def _name(scm: LinearGaussianSCM, do: Mapping[str, float], suffix: str = "") -> str:
+def _name(
+    scm: LinearGaussianSCM, do: Mapping[str, float], suffix: str = ""
+) -> str:
     label = "_".join(f"{v}{float(x):g}" for v, x in do.items())
-    return "".join(c if c.isalnum() else "_" for c in f"twin_{scm.name}_do_{label}{suffix}")
+    return "".join(
+        c if c.isalnum() else "_"
+        for c in f"twin_{scm.name}_do_{label}{suffix}"
+    )
 
 
 def _has_noise(scm: LinearGaussianSCM, v: str) -> bool:
     return float(scm.noise_scales.get(v, 0.0)) != 0
 
 
-def soft_twin(scm: LinearGaussianSCM, do: Mapping[str, float], obs_scale: float) -> Model:
+def soft_twin(
+    scm: LinearGaussianSCM, do: Mapping[str, float], obs_scale: float
+) -> Model:
     """The softly observed twin network (see :func:`twin_network`, which caches it).
 
     Example:
@@ -188,13 +213,18 @@ def soft_twin(scm: LinearGaussianSCM, do: Mapping[str, float], obs_scale: float)
     """
     _check_do(scm, do)
     if not obs_scale > 0:
-        raise ValueError(f"obs_scale must be positive, got {obs_scale!r} (for exact observation use exact_twin)")
+        raise ValueError(
+            f"obs_scale must be positive, got {obs_scale!r} (for exact observation use exact_twin)"
+        )
     do = {v: float(x) for v, x in do.items()}
 
     def twin():
         # the exogenous noises, shared by both worlds
-        noise = {v: numpyro.sample(f"n_{v}", dist.Normal(0.0, 1.0))
-                 for v in scm.order if _has_noise(scm, v)}
+        noise = {
+            v: numpyro.sample(f"n_{v}", dist.Normal(0.0, 1.0))
+            for v in scm.order
+            if _has_noise(scm, v)
+        }
         # the factual world, observed with a small measurement error
         factual = structural_values(scm, noise)
         for v in scm.order:
@@ -204,7 +234,9 @@ def soft_twin(scm: LinearGaussianSCM, do: Mapping[str, float], obs_scale: float)
                 numpyro.deterministic(v, factual[v])
         # the counterfactual world: the same noises, the equations in `do` replaced
         for v, value in structural_values(scm, noise, do).items():
-            numpyro.deterministic(f"{v}_cf", jnp.asarray(value, dtype=jnp.result_type(float)))
+            numpyro.deterministic(
+                f"{v}_cf", jnp.asarray(value, dtype=jnp.result_type(float))
+            )
 
     twin.__name__ = twin.__qualname__ = _name(scm, do, f"_soft{obs_scale:g}")
     return twin
@@ -231,23 +263,31 @@ def exact_twin(scm: LinearGaussianSCM, do: Mapping[str, float]) -> Model:
         for v in scm.order:
             # the factual world, each noise folded into its variable's distribution ...
             mean = float(scm.intercepts.get(v, 0.0)) + sum(
-                float(scm.coefficients[v][p]) * factual[p] for p in scm.parents(v))
+                float(scm.coefficients[v][p]) * factual[p]
+                for p in scm.parents(v)
+            )
             scale = float(scm.noise_scales.get(v, 0.0))
             if scale == 0:
                 factual[v] = numpyro.sample(v, dist.Delta(mean))
                 continue
             factual[v] = numpyro.sample(v, dist.Normal(mean, scale))
             # ... and recovered from it by solving the equation for the noise (abduction)
-            noise[v] = numpyro.deterministic(f"n_{v}", (factual[v] - mean) / scale)
+            noise[v] = numpyro.deterministic(
+                f"n_{v}", (factual[v] - mean) / scale
+            )
         # the counterfactual world: the same noises, the equations in `do` replaced
         for v, value in structural_values(scm, noise, do).items():
-            numpyro.deterministic(f"{v}_cf", jnp.asarray(value, dtype=jnp.result_type(float)))
+            numpyro.deterministic(
+                f"{v}_cf", jnp.asarray(value, dtype=jnp.result_type(float))
+            )
 
     twin.__name__ = twin.__qualname__ = _name(scm, do)
     return twin
 
 
-def with_measurement_error(scm: LinearGaussianSCM, obs_scale: float) -> LinearGaussianSCM:
+def with_measurement_error(
+    scm: LinearGaussianSCM, obs_scale: float
+) -> LinearGaussianSCM:
     """``scm`` plus a noisy measurement ``v_obs := v + obs_scale N`` of each observed variable.
 
     This is the softly observed twin network's factual world as a linear-Gaussian SCM,
@@ -266,15 +306,24 @@ def with_measurement_error(scm: LinearGaussianSCM, obs_scale: float) -> LinearGa
         name=f"{scm.name} measured with error {obs_scale:g}",
         order=scm.order + tuple(proxies),
         intercepts=dict(scm.intercepts),
-        coefficients={**{v: dict(c) for v, c in scm.coefficients.items()},
-                      **{f"{v}_obs": {v: 1.0} for v in scm.observed}},
-        noise_scales={**scm.noise_scales, **{p: float(obs_scale) for p in proxies}},
+        coefficients={
+            **{v: dict(c) for v, c in scm.coefficients.items()},
+            **{f"{v}_obs": {v: 1.0} for v in scm.observed},
+        },
+        noise_scales={
+            **scm.noise_scales,
+            **{p: float(obs_scale) for p in proxies},
+        },
         observed=tuple(proxies),
     )
 
 
-def soft_counterfactual(scm: LinearGaussianSCM, evidence: Mapping[str, float], do: Mapping[str, float],
-                        obs_scale: float) -> Gaussian:
+def soft_counterfactual(
+    scm: LinearGaussianSCM,
+    evidence: Mapping[str, float],
+    do: Mapping[str, float],
+    obs_scale: float,
+) -> Gaussian:
     """The exact counterfactual distribution of the softly observed twin network.
 
     Evidence ``{"x": 1.0}`` means that the measurement ``x_obs`` of ``x`` was 1. Returns a
@@ -320,12 +369,16 @@ def side_by_side(models: Mapping[str, Callable[[], Any]]) -> Model:
         for label, model in models.items():
             handlers.scope(model, prefix=label, divider="/")()
 
-    together.__name__ = together.__qualname__ = "side_by_side_" + "_".join(models)
+    together.__name__ = together.__qualname__ = "side_by_side_" + "_".join(
+        models
+    )
     return together
 
 
 # --- comparing the models' answers ----------------------------------------------------------
-def same_answer(a: Gaussian, b: Gaussian, names: str | Sequence[str], tol: float = 1e-9) -> bool:
+def same_answer(
+    a: Gaussian, b: Gaussian, names: str | Sequence[str], tol: float = 1e-9
+) -> bool:
     """Whether two exact answers give ``names`` the same distribution (means and covariances).
 
     Example:
@@ -339,11 +392,15 @@ def same_answer(a: Gaussian, b: Gaussian, names: str | Sequence[str], tol: float
     """
     names = [names] if isinstance(names, str) else list(names)
     ga, gb = a.marginal(*names), b.marginal(*names)
-    return bool(np.allclose(ga.mean_vector, gb.mean_vector, rtol=0, atol=tol)
-                and np.allclose(ga.covariance, gb.covariance, rtol=0, atol=tol))
+    return bool(
+        np.allclose(ga.mean_vector, gb.mean_vector, rtol=0, atol=tol)
+        and np.allclose(ga.covariance, gb.covariance, rtol=0, atol=tol)
+    )
 
 
-def partition(answers: Mapping[str, Gaussian], names: str | Sequence[str]) -> list[list[str]]:
+def partition(
+    answers: Mapping[str, Gaussian], names: str | Sequence[str]
+) -> list[list[str]]:
     """Group the models whose exact answers for ``names`` agree (first-seen order).
 
     One group means that the query cannot tell the models apart; models in different
@@ -376,7 +433,11 @@ def separated_pairs(groups: Sequence[Sequence[str]]) -> list[tuple[str, str]]:
         [('M1', 'M2'), ('M1', 'M3')]
     """
     where = {m: i for i, group in enumerate(groups) for m in group}
-    return [(a, b) for a, b in itertools.combinations(sorted(where), 2) if where[a] != where[b]]
+    return [
+        (a, b)
+        for a, b in itertools.combinations(sorted(where), 2)
+        if where[a] != where[b]
+    ]
 
 
 # --- how the chapter prints answers ---------------------------------------------------------
@@ -414,8 +475,10 @@ def describe_estimate(est: Any) -> str:
 
 
 # --- the ladder figure -----------------------------------------------------------------------
-def plot_ladder(rungs: Sequence[tuple[str, Sequence[tuple[str, Sequence[Sequence[str]]]]]],
-                colors: Mapping[str, str] | None = None):
+def plot_ladder(
+    rungs: Sequence[tuple[str, Sequence[tuple[str, Sequence[Sequence[str]]]]]],
+    colors: Mapping[str, str] | None = None,
+):
     """Draw the causal ladder: one rung per level, one row per query, models grouped by answer.
 
     Models in one box give the same answer to that query; separate boxes are models the
@@ -442,37 +505,100 @@ def plot_ladder(rungs: Sequence[tuple[str, Sequence[tuple[str, Sequence[Sequence
         from causalbook.plots import COLORS as colors  # noqa: N811
 
     n_rows = sum(len(queries) for _, queries in rungs)
-    fig, ax = plt.subplots(figsize=(9.0, 0.62 * n_rows + 0.5 * len(rungs) + 0.6), layout="constrained")
+    fig, ax = plt.subplots(
+        figsize=(9.0, 0.62 * n_rows + 0.5 * len(rungs) + 0.6),
+        layout="constrained",
+    )
     y = 0.0
     for r, (title, queries) in enumerate(rungs):
         top = y + len(queries) + 0.35
-        ax.add_patch(FancyBboxPatch((0.02, y + 0.08), 10.2, len(queries) + 0.2,
-                                    boxstyle="round,pad=0.02,rounding_size=0.15",
-                                    facecolor=("#F3F3F3" if r % 2 == 0 else "#FFFFFF"),
-                                    edgecolor="#999999", lw=1.0))
-        ax.text(0.2, y + 0.18 + len(queries) / 2, f"rung {r + 1}\n{title}", ha="left", va="center",
-                fontsize=11, fontweight="bold")
+        ax.add_patch(
+            FancyBboxPatch(
+                (0.02, y + 0.08),
+                10.2,
+                len(queries) + 0.2,
+                boxstyle="round,pad=0.02,rounding_size=0.15",
+                facecolor=("#F3F3F3" if r % 2 == 0 else "#FFFFFF"),
+                edgecolor="#999999",
+                lw=1.0,
+            )
+        )
+        ax.text(
+            0.2,
+            y + 0.18 + len(queries) / 2,
+            f"rung {r + 1}\n{title}",
+            ha="left",
+            va="center",
+            fontsize=11,
+            fontweight="bold",
+        )
         for i, (label, groups) in enumerate(reversed(list(queries))):
             yc = y + 0.7 + i
             ax.text(1.75, yc, label, ha="left", va="center", fontsize=9.5)
             x = 5.0
             for group in groups:
                 width = 0.62 * len(group) + 0.14
-                ax.add_patch(FancyBboxPatch((x, yc - 0.27), width, 0.54,
-                                            boxstyle="round,pad=0.02,rounding_size=0.12",
-                                            facecolor="white", edgecolor="#444444", lw=1.0))
+                ax.add_patch(
+                    FancyBboxPatch(
+                        (x, yc - 0.27),
+                        width,
+                        0.54,
+                        boxstyle="round,pad=0.02,rounding_size=0.12",
+                        facecolor="white",
+                        edgecolor="#444444",
+                        lw=1.0,
+                    )
+                )
                 for j, m in enumerate(group):
-                    ax.text(x + 0.38 + 0.62 * j, yc, m, ha="center", va="center", fontsize=9.5,
-                            color=colors.get(m, "black"), fontweight="bold")
+                    ax.text(
+                        x + 0.38 + 0.62 * j,
+                        yc,
+                        m,
+                        ha="center",
+                        va="center",
+                        fontsize=9.5,
+                        color=colors.get(m, "black"),
+                        fontweight="bold",
+                    )
                 x += width + 0.22
             pairs = separated_pairs(groups)
-            ax.text(7.95, yc, ", ".join(f"{a}–{b}" for a, b in pairs) if pairs else "none",
-                    ha="left", va="center", fontsize=9, color="#333333")
+            ax.text(
+                7.95,
+                yc,
+                ", ".join(f"{a}–{b}" for a, b in pairs) if pairs else "none",
+                ha="left",
+                va="center",
+                fontsize=9,
+                color="#333333",
+            )
         y = top
-    ax.text(1.75, y + 0.3, "query", ha="left", va="center", fontsize=10, fontstyle="italic")
-    ax.text(5.0, y + 0.3, "models (one box: one answer)", ha="left", va="center", fontsize=10,
-            fontstyle="italic")
-    ax.text(7.95, y + 0.3, "pairs told apart", ha="left", va="center", fontsize=10, fontstyle="italic")
+    ax.text(
+        1.75,
+        y + 0.3,
+        "query",
+        ha="left",
+        va="center",
+        fontsize=10,
+        fontstyle="italic",
+    )
+    ax.text(
+        5.0,
+        y + 0.3,
+        "models (one box: one answer)",
+        ha="left",
+        va="center",
+        fontsize=10,
+        fontstyle="italic",
+    )
+    ax.text(
+        7.95,
+        y + 0.3,
+        "pairs told apart",
+        ha="left",
+        va="center",
+        fontsize=10,
+        fontstyle="italic",
+    )
     ax.set_xlim(0, 10.3)
     ax.set_ylim(0, y + 0.6)
     ax.axis("off")

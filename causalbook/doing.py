@@ -22,7 +22,8 @@ Example:
 from __future__ import annotations
 
 import io
-from typing import TYPE_CHECKING, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import jax
 import matplotlib.pyplot as plt
@@ -37,13 +38,22 @@ from causalbook.sampling import sample
 if TYPE_CHECKING:
     import graphviz
 
-__all__ = ["CF_SUFFIX", "node_split", "pretty_equation", "surgery_figure", "sweep", "slope"]
+__all__ = [
+    "CF_SUFFIX",
+    "node_split",
+    "pretty_equation",
+    "surgery_figure",
+    "sweep",
+    "slope",
+]
 
 #: The suffix NumPyro's ``do`` gives the renamed, intervened copy of a site.
 CF_SUFFIX = "__CF"
 
 
-def node_split(scm: LinearGaussianSCM, do: Mapping[str, float]) -> LinearGaussianSCM:
+def node_split(
+    scm: LinearGaussianSCM, do: Mapping[str, float]
+) -> LinearGaussianSCM:
     """The model that ``numpyro.handlers.do(model, do)`` runs, as a linear-Gaussian SCM.
 
     For each intervened variable ``v``, ``v`` keeps its own structural equation (NumPyro's
@@ -74,19 +84,32 @@ def node_split(scm: LinearGaussianSCM, do: Mapping[str, float]) -> LinearGaussia
     """
     for v in do:
         if v not in scm.order:
-            raise KeyError(f"{scm.name} has no variable {v!r} to intervene on; it has {scm.order}")
+            raise KeyError(
+                f"{scm.name} has no variable {v!r} to intervene on; it has {scm.order}"
+            )
     order: list[str] = []
     for v in scm.order:
         order.append(v)
         if v in do:
             order.append(v + CF_SUFFIX)
-    intercepts = {**scm.intercepts, **{v + CF_SUFFIX: float(x) for v, x in do.items()}}
-    coefficients = {child: {(p + CF_SUFFIX if p in do else p): b for p, b in row.items()}
-                    for child, row in scm.coefficients.items()}
+    intercepts = {
+        **scm.intercepts,
+        **{v + CF_SUFFIX: float(x) for v, x in do.items()},
+    }
+    coefficients = {
+        child: {(p + CF_SUFFIX if p in do else p): b for p, b in row.items()}
+        for child, row in scm.coefficients.items()
+    }
     scales = {**scm.noise_scales, **{v + CF_SUFFIX: 0.0 for v in do}}
     label = ", ".join(f"{v}={float(x):g}" for v, x in do.items())
-    return LinearGaussianSCM(f"{scm.name} as numpyro do({label}) runs it", tuple(order), intercepts,
-                             coefficients, scales, scm.observed)
+    return LinearGaussianSCM(
+        f"{scm.name} as numpyro do({label}) runs it",
+        tuple(order),
+        intercepts,
+        coefficients,
+        scales,
+        scm.observed,
+    )
 
 
 def _root(s: float) -> str | None:
@@ -94,7 +117,11 @@ def _root(s: float) -> str | None:
     for d in (1, 2, 4):
         n = (d * s) ** 2
         k = round(n)
-        if k > 0 and abs(n - k) < 1e-9 and abs(np.sqrt(k) - round(np.sqrt(k))) > 1e-9:
+        if (
+            k > 0
+            and abs(n - k) < 1e-9
+            and abs(np.sqrt(k) - round(np.sqrt(k))) > 1e-9
+        ):
             return f"√{k}" if d == 1 else f"√{k}/{d}"
     return None
 
@@ -117,15 +144,19 @@ def pretty_equation(scm: LinearGaussianSCM, v: str) -> str:
     return text
 
 
-def _graph_image(graph: "graphviz.Digraph", dpi: int) -> np.ndarray:
+def _graph_image(graph: graphviz.Digraph, dpi: int) -> np.ndarray:
     """``graph`` rendered by Graphviz's ``dot`` as an RGBA image array."""
     g = graph.copy()
     g.graph_attr["dpi"] = str(dpi)
     return plt.imread(io.BytesIO(g.pipe(format="png")), format="png")
 
 
-def surgery_figure(scm: LinearGaussianSCM, do: Mapping[str, float], title: str | None = None,
-                   dpi: int = 160) -> Figure:
+def surgery_figure(
+    scm: LinearGaussianSCM,
+    do: Mapping[str, float],
+    title: str | None = None,
+    dpi: int = 160,
+) -> Figure:
     """A model's causal graph (left) next to its mutilated graph under ``do`` (right).
 
     Both graphs are drawn by :func:`causalbook.plots.causal_graph` (Graphviz's ``dot``
@@ -147,27 +178,52 @@ def surgery_figure(scm: LinearGaussianSCM, do: Mapping[str, float], title: str |
     """
     after = scm.intervene(do)
     label = ", ".join(f"{v} = {float(x):g}" for v, x in do.items())
-    panels = [(scm, causal_graph(scm), title or scm.name),
-              (after, causal_graph(scm, do=do), f"{title or scm.name} under do({label})")]
+    panels = [
+        (scm, causal_graph(scm), title or scm.name),
+        (
+            after,
+            causal_graph(scm, do=do),
+            f"{title or scm.name} under do({label})",
+        ),
+    ]
     images = [_graph_image(g, dpi) for _, g, _ in panels]
-    fig, axes = plt.subplots(1, 2, figsize=(7.6, 3.0), layout="constrained",
-                             gridspec_kw={"width_ratios": [max(im.shape[1], 1) for im in images]})
+    fig, axes = plt.subplots(
+        1,
+        2,
+        figsize=(7.6, 3.0),
+        layout="constrained",
+        gridspec_kw={"width_ratios": [max(im.shape[1], 1) for im in images]},
+    )
     for i, (ax, (model, _, name), im) in enumerate(zip(axes, panels, images)):
         ax.imshow(im, interpolation="lanczos")
         ax.set_axis_off()
         ax.set_title(name)
         for row, v in enumerate(model.order):
             replaced = i == 1 and v in do
-            ax.annotate(pretty_equation(model, v), xy=(0.5, 0.0), xycoords="axes fraction",
-                        xytext=(0, -6 - 15 * row), textcoords="offset points", ha="center", va="top",
-                        family="monospace", fontsize=10,
-                        color=COLORS["doing"] if replaced else COLORS["exact"],
-                        fontweight="bold" if replaced else "normal")
+            ax.annotate(
+                pretty_equation(model, v),
+                xy=(0.5, 0.0),
+                xycoords="axes fraction",
+                xytext=(0, -6 - 15 * row),
+                textcoords="offset points",
+                ha="center",
+                va="top",
+                family="monospace",
+                fontsize=10,
+                color=COLORS["doing"] if replaced else COLORS["exact"],
+                fontweight="bold" if replaced else "normal",
+            )
     return fig
 
 
-def sweep(model: Callable, site: str, values: Sequence[float], read: str, n: int,
-          key: jax.Array) -> list[stats.Moments]:
+def sweep(
+    model: Callable,
+    site: str,
+    values: Sequence[float],
+    read: str,
+    n: int,
+    key: jax.Array,
+) -> list[stats.Moments]:
     """Moments of ``read`` under ``do(site = v)`` for each ``v`` in ``values``, by sampling.
 
     Each value gets its own key (split from ``key``) and ``n`` draws from
@@ -182,11 +238,17 @@ def sweep(model: Callable, site: str, values: Sequence[float], read: str, n: int
         [True, True]
     """
     keys = jax.random.split(key, len(values))
-    return [stats.moments(sample(model, n, k, do={site: float(v)})[read]) for v, k in zip(values, keys)]
+    return [
+        stats.moments(sample(model, n, k, do={site: float(v)})[read])
+        for v, k in zip(values, keys)
+    ]
 
 
-def slope(xs: Sequence[float], means: Sequence[float],
-          ses: Sequence[float] | None = None) -> tuple[float, float]:
+def slope(
+    xs: Sequence[float],
+    means: Sequence[float],
+    ses: Sequence[float] | None = None,
+) -> tuple[float, float]:
     """Least-squares slope of ``means`` against ``xs``, with its standard error.
 
     The estimates are taken as independent with standard errors ``ses``, so the slope's

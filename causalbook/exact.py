@@ -29,8 +29,8 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
 
 import numpy as np
 
@@ -75,20 +75,28 @@ class Gaussian:
 
     def __post_init__(self) -> None:
         mean = np.asarray(self.mean_vector, dtype=float).reshape(-1)
-        cov = np.asarray(self.covariance, dtype=float).reshape(len(mean), len(mean))
+        cov = np.asarray(self.covariance, dtype=float).reshape(
+            len(mean), len(mean)
+        )
         if len(self.names) != len(mean):
-            raise ValueError(f"{len(self.names)} names for a mean of length {len(mean)}")
+            raise ValueError(
+                f"{len(self.names)} names for a mean of length {len(mean)}"
+            )
         object.__setattr__(self, "names", tuple(self.names))
         object.__setattr__(self, "mean_vector", mean)
         cov = 0.5 * (cov + cov.T)
-        cov[np.abs(cov) < 1e-12] = 0.0  # round-off of exact zeros (a point mass)
+        cov[np.abs(cov) < 1e-12] = (
+            0.0  # round-off of exact zeros (a point mass)
+        )
         object.__setattr__(self, "covariance", cov)
 
     def _index(self, name: str) -> int:
         try:
             return self.names.index(name)
         except ValueError:
-            raise KeyError(f"no variable {name!r}; this distribution is over {self.names}") from None
+            raise KeyError(
+                f"no variable {name!r}; this distribution is over {self.names}"
+            ) from None
 
     def mean(self, name: str) -> float:
         """Mean of one variable."""
@@ -118,20 +126,26 @@ class Gaussian:
         body = f"N({_fmt4(self.mean(name))}, {_fmt4(self.var(name))})"
         return f"$\\mathcal {body}$" if math else body
 
-    def marginal(self, *names: str) -> "Gaussian":
+    def marginal(self, *names: str) -> Gaussian:
         """The distribution of a subset of the variables, in the order given."""
         idx = [self._index(n) for n in names]
-        return Gaussian(tuple(names), self.mean_vector[idx], self.covariance[np.ix_(idx, idx)])
+        return Gaussian(
+            tuple(names),
+            self.mean_vector[idx],
+            self.covariance[np.ix_(idx, idx)],
+        )
 
     def pdf(self, name: str, values: np.ndarray | float) -> np.ndarray:
         """Density of one variable's marginal at ``values`` (for plots against draws)."""
         mu, var = self.mean(name), self.var(name)
         if var <= 0:
-            raise ValueError(f"{name} is a point mass at {mu}: it has no density")
+            raise ValueError(
+                f"{name} is a point mass at {mu}: it has no density"
+            )
         v = np.asarray(values, dtype=float)
         return np.exp(-0.5 * (v - mu) ** 2 / var) / np.sqrt(2 * np.pi * var)
 
-    def condition(self, evidence: Mapping[str, float]) -> "Gaussian":
+    def condition(self, evidence: Mapping[str, float]) -> Gaussian:
         """Gaussian conditioning: the distribution of the other variables given ``evidence``.
 
         Uses a pseudo-inverse, so evidence on a degenerate joint (such as X = Z) is
@@ -148,7 +162,9 @@ class Gaussian:
         # evidence must lie in the support (the range of c_oo) of the evidence's marginal
         off = resid - c_oo @ pinv @ resid
         if np.linalg.norm(off) > 1e-8 * (1 + np.linalg.norm(resid)):
-            raise ValueError(f"evidence {dict(evidence)} has probability zero under this model")
+            raise ValueError(
+                f"evidence {dict(evidence)} has probability zero under this model"
+            )
         mean = m[rest] + c_ro @ pinv @ resid
         cov = c[np.ix_(rest, rest)] - c_ro @ pinv @ c_ro.T
         return Gaussian(tuple(self.names[i] for i in rest), mean, cov)
@@ -157,8 +173,12 @@ class Gaussian:
         if len(self.names) == 1:
             return f"Gaussian({self.names[0]}: mean {_fmt(self.mean_vector[0])}, var {_fmt(self.covariance[0, 0])})"
         means = ", ".join(_fmt(v) for v in self.mean_vector)
-        rows = "; ".join(", ".join(_fmt(v) for v in row) for row in self.covariance)
-        return f"Gaussian({', '.join(self.names)}: mean [{means}], cov [{rows}])"
+        rows = "; ".join(
+            ", ".join(_fmt(v) for v in row) for row in self.covariance
+        )
+        return (
+            f"Gaussian({', '.join(self.names)}: mean [{means}], cov [{rows}])"
+        )
 
 
 @dataclass(frozen=True)
@@ -194,14 +214,18 @@ class LinearGaussianSCM:
         for v in names:
             for p in self.coefficients.get(v, {}):
                 if p not in names or names.index(p) >= names.index(v):
-                    raise ValueError(f"{self.name}: parent {p!r} of {v!r} must come before it in `order`")
+                    raise ValueError(
+                        f"{self.name}: parent {p!r} of {v!r} must come before it in `order`"
+                    )
         for key in (*self.intercepts, *self.coefficients, *self.noise_scales):
             if key not in names:
                 raise ValueError(f"{self.name}: unknown variable {key!r}")
 
     def parents(self, v: str) -> tuple[str, ...]:
         """The variables with a non-zero coefficient in ``v``'s equation."""
-        return tuple(p for p, b in self.coefficients.get(v, {}).items() if b != 0)
+        return tuple(
+            p for p, b in self.coefficients.get(v, {}).items() if b != 0
+        )
 
     def edges(self) -> list[tuple[str, str]]:
         """The causal graph's edges, ``(parent, child)``."""
@@ -221,7 +245,7 @@ class LinearGaussianSCM:
             terms.append(f"N_{v}" if s == 1 else f"{_fmt(s)} N_{v}")
         return f"{v} := " + (" + ".join(terms) if terms else "0")
 
-    def intervene(self, do: Mapping[str, float]) -> "LinearGaussianSCM":
+    def intervene(self, do: Mapping[str, float]) -> LinearGaussianSCM:
         """The mutilated model: each ``v`` in ``do`` gets the equation ``v := value``.
 
         The edges into ``v`` are removed and its noise no longer enters it; every other
@@ -229,13 +253,28 @@ class LinearGaussianSCM:
         """
         for v in do:
             if v not in self.order:
-                raise KeyError(f"{self.name} has no variable {v!r} to intervene on; it has {self.order}")
-        intercepts = {**self.intercepts, **{v: float(x) for v, x in do.items()}}
-        coefficients = {v: dict(c) for v, c in self.coefficients.items() if v not in do}
-        scales = {v: (0.0 if v in do else s) for v, s in self.noise_scales.items()}
+                raise KeyError(
+                    f"{self.name} has no variable {v!r} to intervene on; it has {self.order}"
+                )
+        intercepts = {
+            **self.intercepts,
+            **{v: float(x) for v, x in do.items()},
+        }
+        coefficients = {
+            v: dict(c) for v, c in self.coefficients.items() if v not in do
+        }
+        scales = {
+            v: (0.0 if v in do else s) for v, s in self.noise_scales.items()
+        }
         label = ", ".join(f"{v}={_fmt(x)}" for v, x in do.items())
-        return LinearGaussianSCM(f"{self.name} under do({label})", self.order, intercepts,
-                                 coefficients, scales, self.observed)
+        return LinearGaussianSCM(
+            f"{self.name} under do({label})",
+            self.order,
+            intercepts,
+            coefficients,
+            scales,
+            self.observed,
+        )
 
     # --- the linear algebra -------------------------------------------------------------
     def _matrices(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -256,7 +295,9 @@ def _select(g: Gaussian, names: Sequence[str] | None) -> Gaussian:
     return g if names is None else g.marginal(*names)
 
 
-def joint(scm: LinearGaussianSCM, names: Sequence[str] | None = None) -> Gaussian:
+def joint(
+    scm: LinearGaussianSCM, names: Sequence[str] | None = None
+) -> Gaussian:
     """The observational joint distribution of ``names`` (all variables by default).
 
     Example:
@@ -268,8 +309,11 @@ def joint(scm: LinearGaussianSCM, names: Sequence[str] | None = None) -> Gaussia
     return _select(Gaussian(scm.order, a @ c, a @ s @ s.T @ a.T), names)
 
 
-def conditional(scm: LinearGaussianSCM, evidence: Mapping[str, float],
-                names: Sequence[str] | None = None) -> Gaussian:
+def conditional(
+    scm: LinearGaussianSCM,
+    evidence: Mapping[str, float],
+    names: Sequence[str] | None = None,
+) -> Gaussian:
     """Seeing: ``P(names | evidence)`` by Gaussian conditioning of the joint.
 
     Example:
@@ -280,8 +324,11 @@ def conditional(scm: LinearGaussianSCM, evidence: Mapping[str, float],
     return _select(joint(scm).condition(evidence), names)
 
 
-def interventional(scm: LinearGaussianSCM, do: Mapping[str, float],
-                   names: Sequence[str] | None = None) -> Gaussian:
+def interventional(
+    scm: LinearGaussianSCM,
+    do: Mapping[str, float],
+    names: Sequence[str] | None = None,
+) -> Gaussian:
     """Doing: ``P(names | do(v = value, ...))`` by replacing the equations of the ``do`` keys.
 
     Example:
@@ -292,7 +339,9 @@ def interventional(scm: LinearGaussianSCM, do: Mapping[str, float],
     return _select(joint(scm.intervene(do)), names)
 
 
-def noise_posterior(scm: LinearGaussianSCM, evidence: Mapping[str, float]) -> Gaussian:
+def noise_posterior(
+    scm: LinearGaussianSCM, evidence: Mapping[str, float]
+) -> Gaussian:
     """Abduction: the posterior of the exogenous noises ``N_v`` given ``evidence``.
 
     Example (model 1, having seen X = 1 and Y = 3, the noises are pinned down):
@@ -312,8 +361,12 @@ def noise_posterior(scm: LinearGaussianSCM, evidence: Mapping[str, float]) -> Ga
     return both.condition(evidence).marginal(*noises)
 
 
-def counterfactual(scm: LinearGaussianSCM, evidence: Mapping[str, float], do: Mapping[str, float],
-                   names: Sequence[str] | None = None) -> Gaussian:
+def counterfactual(
+    scm: LinearGaussianSCM,
+    evidence: Mapping[str, float],
+    do: Mapping[str, float],
+    names: Sequence[str] | None = None,
+) -> Gaussian:
     """Imagining: ``P(names had do() held | evidence)`` by abduction, action, prediction.
 
     1. Abduction: the posterior of the noises given the evidence (:func:`noise_posterior`).
@@ -332,5 +385,11 @@ def counterfactual(scm: LinearGaussianSCM, evidence: Mapping[str, float], do: Ma
     post = noise_posterior(scm, evidence)
     a, c, s = scm.intervene(do)._matrices()
     load = a @ s
-    return _select(Gaussian(scm.order, a @ c + load @ post.mean_vector,
-                            load @ post.covariance @ load.T), names)
+    return _select(
+        Gaussian(
+            scm.order,
+            a @ c + load @ post.mean_vector,
+            load @ post.covariance @ load.T,
+        ),
+        names,
+    )

@@ -51,8 +51,9 @@ Example:
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import Any, Callable, Mapping, Optional
+from typing import Any
 
 import jax
 import numpy as np
@@ -60,8 +61,12 @@ from numpyro import handlers as _numpyro_handlers
 from numpyro.primitives import _PYRO_STACK, plate
 
 __all__ = [
-    "condition", "do",
-    "SiteError", "NotASampleSiteError", "MissingSiteError", "InvalidValueError",
+    "condition",
+    "do",
+    "SiteError",
+    "NotASampleSiteError",
+    "MissingSiteError",
+    "InvalidValueError",
 ]
 
 Model = Callable[..., Any]
@@ -81,7 +86,9 @@ class SiteError(ValueError):
         True
     """
 
-    def __init__(self, message: str, *, site: str, kind: Optional[str] = None) -> None:
+    def __init__(
+        self, message: str, *, site: str, kind: str | None = None
+    ) -> None:
         super().__init__(message)
         self.site = site
         self.kind = kind
@@ -118,8 +125,14 @@ class MissingSiteError(SiteError):
         ['x']
     """
 
-    def __init__(self, message: str, *, site: str, available: Mapping[str, list[str]],
-                 suggestions: list[str]) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        site: str,
+        available: Mapping[str, list[str]],
+        suggestions: list[str],
+    ) -> None:
         super().__init__(message, site=site, kind=None)
         self.available = dict(available)
         self.suggestions = list(suggestions)
@@ -144,61 +157,86 @@ _SAMPLE_EXAMPLE = "numpyro.sample({name!r}, dist.Normal(mean, scale))"
 
 
 def _not_a_sample_site_message(handler: str, name: str, kind: str) -> str:
-    head = (f"{handler}: {name!r} is a {kind} site, not a sample site; NumPyro's "
-            f"{handler} acts only on sample sites and would silently ignore this key")
+    head = (
+        f"{handler}: {name!r} is a {kind} site, not a sample site; NumPyro's "
+        f"{handler} acts only on sample sites and would silently ignore this key"
+    )
     example = _SAMPLE_EXAMPLE.format(name=name)
     if kind == "deterministic":
         if handler == "condition":
-            return (f"{head} (the model would run as if {name!r} had not been observed). "
-                    f"To condition on {name!r}, make {name!r} a sample site with its noise "
-                    f"folded into its distribution, e.g. {example}, and run an inference "
-                    f"algorithm (NUTS) on the conditioned model; or, to set the value a "
-                    f"deterministic site passes downstream (a hard intervention, not "
-                    f"conditioning), use numpyro.handlers.substitute(model, "
-                    f"{{{name!r}: value}}).")
-        return (f"{head} (everything downstream would still see the model's own value of "
-                f"{name!r}). To intervene on {name!r}, make {name!r} a sample site with its "
-                f"noise folded into its distribution, e.g. {example}, so that do can split "
-                f"it; or use numpyro.handlers.substitute(model, {{{name!r}: value}}), which "
-                f"sets the value a deterministic site passes downstream (a hard "
-                f"intervention, not conditioning).")
+            return (
+                f"{head} (the model would run as if {name!r} had not been observed). "
+                f"To condition on {name!r}, make {name!r} a sample site with its noise "
+                f"folded into its distribution, e.g. {example}, and run an inference "
+                f"algorithm (NUTS) on the conditioned model; or, to set the value a "
+                f"deterministic site passes downstream (a hard intervention, not "
+                f"conditioning), use numpyro.handlers.substitute(model, "
+                f"{{{name!r}: value}})."
+            )
+        return (
+            f"{head} (everything downstream would still see the model's own value of "
+            f"{name!r}). To intervene on {name!r}, make {name!r} a sample site with its "
+            f"noise folded into its distribution, e.g. {example}, so that do can split "
+            f"it; or use numpyro.handlers.substitute(model, {{{name!r}: value}}), which "
+            f"sets the value a deterministic site passes downstream (a hard "
+            f"intervention, not conditioning)."
+        )
     if kind == "param":
-        return (f"{head}. To fix a parameter's value, use numpyro.handlers.substitute(model, "
-                f"{{{name!r}: value}}); to give it a prior and condition on it, make it a "
-                f"sample site, e.g. {example}.")
+        return (
+            f"{head}. To fix a parameter's value, use numpyro.handlers.substitute(model, "
+            f"{{{name!r}: value}}); to give it a prior and condition on it, make it a "
+            f"sample site, e.g. {example}."
+        )
     if kind == "plate":
-        return (f"{head}. A plate indexes a batch of conditionally independent sites; it "
-                f"is not a variable. Give values for the sample sites inside the plate "
-                f"instead.")
+        return (
+            f"{head}. A plate indexes a batch of conditionally independent sites; it "
+            f"is not a variable. Give values for the sample sites inside the plate "
+            f"instead."
+        )
     return f"{head}. Give the name of a sample site (numpyro.sample) instead."
 
 
 def _control_flow_message(handler: str, name: str) -> str:
-    return (f"{handler}: {name!r} is a sample site inside NumPyro control flow (scan or "
-            f"cond); NumPyro's {handler} does not reach inside it, so the values computed "
-            f"in the loop would not see the intervention. Apply {handler} to the body "
-            f"function instead, e.g. scan({handler}(body, {{{name!r}: value}}), init, xs).")
+    return (
+        f"{handler}: {name!r} is a sample site inside NumPyro control flow (scan or "
+        f"cond); NumPyro's {handler} does not reach inside it, so the values computed "
+        f"in the loop would not see the intervention. Apply {handler} to the body "
+        f"function instead, e.g. scan({handler}(body, {{{name!r}: value}}), init, xs)."
+    )
 
 
-def _missing_site_message(handler: str, name: str, seen: Mapping[str, str],
-                          suggestions: list[str]) -> str:
-    msg = (f"{handler}: no site named {name!r} was seen when the model ran, so NumPyro's "
-           f"{handler} would silently ignore this key.")
+def _missing_site_message(
+    handler: str, name: str, seen: Mapping[str, str], suggestions: list[str]
+) -> str:
+    msg = (
+        f"{handler}: no site named {name!r} was seen when the model ran, so NumPyro's "
+        f"{handler} would silently ignore this key."
+    )
     if suggestions:
-        msg += " Did you mean " + " or ".join(repr(s) for s in suggestions) + "?"
+        msg += (
+            " Did you mean " + " or ".join(repr(s) for s in suggestions) + "?"
+        )
     if name.endswith("__CF"):
-        msg += (f" {name!r} is the name NumPyro's do gives the intervened copy of "
-                f"{name[:-4]!r}; that copy is hidden from the handlers outside do, so "
-                f"use {name[:-4]!r}.")
+        msg += (
+            f" {name!r} is the name NumPyro's do gives the intervened copy of "
+            f"{name[:-4]!r}; that copy is hidden from the handlers outside do, so "
+            f"use {name[:-4]!r}."
+        )
     by_kind = _by_kind(seen)
     if by_kind:
-        listing = "; ".join(f"{kind}: " + ", ".join(repr(n) for n in names)
-                            for kind, names in by_kind.items())
+        listing = "; ".join(
+            f"{kind}: " + ", ".join(repr(n) for n in names)
+            for kind, names in by_kind.items()
+        )
         msg += f" The sites this handler saw: {listing}."
     else:
-        msg += " This handler saw no sites at all: did the model run inside it?"
-    msg += (" (A site hidden by an inner handler, such as block or another do, is not "
-            "seen either.)")
+        msg += (
+            " This handler saw no sites at all: did the model run inside it?"
+        )
+    msg += (
+        " (A site hidden by an inner handler, such as block or another do, is not "
+        "seen either.)"
+    )
     return msg
 
 
@@ -214,7 +252,9 @@ def _suggest(name: str, candidates: list[str]) -> list[str]:
     lowered: dict[str, str] = {}
     for c in candidates:
         lowered.setdefault(c.lower(), c)
-    close = difflib.get_close_matches(name.lower(), list(lowered), n=3, cutoff=0.6)
+    close = difflib.get_close_matches(
+        name.lower(), list(lowered), n=3, cutoff=0.6
+    )
     return [lowered[c] for c in close if lowered[c] != name]
 
 
@@ -223,7 +263,7 @@ def _is_tracer(value: Any) -> bool:
     return isinstance(value, jax.core.Tracer)
 
 
-def _site_shape(msg: dict) -> Optional[tuple[int, ...]]:
+def _site_shape(msg: dict) -> tuple[int, ...] | None:
     """The shape the site's value has once every enclosing plate has acted on it.
 
     The plates on the stack below this handler have not yet expanded ``msg["fn"]``, so
@@ -232,13 +272,20 @@ def _site_shape(msg: dict) -> Optional[tuple[int, ...]]:
     """
     try:
         fn = msg["fn"]
-        batch = tuple(msg["kwargs"].get("sample_shape", ())) + tuple(fn.batch_shape)
+        batch = tuple(msg["kwargs"].get("sample_shape", ())) + tuple(
+            fn.batch_shape
+        )
         event = tuple(fn.event_shape)
-        frames = {f.name: (f.dim, f.size) for f in msg.get("cond_indep_stack", [])}
+        frames = {
+            f.name: (f.dim, f.size) for f in msg.get("cond_indep_stack", [])
+        }
         blocked = (msg.get("infer") or {}).get("block_plates", ())
         for handler in _PYRO_STACK:
-            if isinstance(handler, plate) and handler.name not in frames \
-                    and handler.name not in blocked:
+            if (
+                isinstance(handler, plate)
+                and handler.name not in frames
+                and handler.name not in blocked
+            ):
                 frames[handler.name] = (handler.dim, handler.subsample_size)
         if frames:
             expected = [1] * max(-dim for dim, _ in frames.values())
@@ -246,7 +293,8 @@ def _site_shape(msg: dict) -> Optional[tuple[int, ...]]:
                 expected[dim] = size
             overlap = max(len(expected) - len(batch), 0)
             batch = tuple(expected[:overlap]) + tuple(
-                np.broadcast_shapes(tuple(expected[overlap:]), batch))
+                np.broadcast_shapes(tuple(expected[overlap:]), batch)
+            )
         return tuple(int(d) for d in batch + event)
     except Exception:  # noqa: BLE001 - not a NumPyro distribution, or NumPyro will complain
         return None
@@ -262,13 +310,19 @@ def _check_value(handler: str, msg: dict, value: Any) -> None:
             finite = None
         if finite is not None and not bool(np.all(finite)):
             n_bad = int(np.size(finite) - np.count_nonzero(finite))
-            what = ("use them as observed data, making the log density NaN or infinite"
-                    if handler == "condition" else "pass them to everything downstream")
+            what = (
+                "use them as observed data, making the log density NaN or infinite"
+                if handler == "condition"
+                else "pass them to everything downstream"
+            )
             raise InvalidValueError(
                 f"{handler}: the value for {name!r} is not finite ({n_bad} of "
                 f"{np.size(finite)} entries are NaN or infinite); {handler} would {what}. "
                 f"Pass finite values (to leave {name!r} as the model has it, leave it out "
-                f"of data).", site=name, kind=msg["type"])
+                f"of data).",
+                site=name,
+                kind=msg["type"],
+            )
     site_shape = _site_shape(msg)
     try:
         value_shape = tuple(np.shape(value))
@@ -287,7 +341,9 @@ def _check_value(handler: str, msg: dict, value: Any) -> None:
             f"the enclosing plates, + event_shape). Pass an array of shape {site_shape} or "
             f"one that broadcasts to it (a scalar always does); if the extra dimensions "
             f"are independent copies, put the site inside a numpyro.plate of that size.",
-            site=name, kind=msg["type"])
+            site=name,
+            kind=msg["type"],
+        )
 
 
 # --- the handlers -------------------------------------------------------------------------
@@ -296,7 +352,7 @@ class _Guard:
 
     _handler_name: str
     _reaches_control_flow: bool
-    data: Optional[Mapping[str, Any]]
+    data: Mapping[str, Any] | None
     _seen: dict[str, str]
     _depth: int
 
@@ -311,9 +367,12 @@ class _Guard:
         self._depth += 1
         return super().__enter__()  # type: ignore[misc]
 
-    def __exit__(self, exc_type: Optional[type[BaseException]],
-                 exc_value: Optional[BaseException],
-                 traceback: Optional[TracebackType]) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
         super().__exit__(exc_type, exc_value, traceback)  # type: ignore[misc]
         self._depth -= 1
         if exc_type is None and self._depth == 0 and self._guarded():
@@ -325,8 +384,13 @@ class _Guard:
             if value is not None and key not in self._seen:
                 suggestions = _suggest(key, list(self._seen))
                 raise MissingSiteError(
-                    _missing_site_message(self._handler_name, key, self._seen, suggestions),
-                    site=key, available=_by_kind(self._seen), suggestions=suggestions)
+                    _missing_site_message(
+                        self._handler_name, key, self._seen, suggestions
+                    ),
+                    site=key,
+                    available=_by_kind(self._seen),
+                    suggestions=suggestions,
+                )
 
     def process_message(self, msg: dict) -> None:
         if self._guarded():
@@ -337,15 +401,24 @@ class _Guard:
                     kind = msg["type"]
                     if kind != "sample":
                         raise NotASampleSiteError(
-                            _not_a_sample_site_message(self._handler_name, name, kind),
-                            site=name, kind=kind)
+                            _not_a_sample_site_message(
+                                self._handler_name, name, kind
+                            ),
+                            site=name,
+                            kind=kind,
+                        )
                     if msg.get("_control_flow_done", False):
                         # A site from inside scan/cond, re-sent after the loop has run.
                         # condition reached it inside (through the control-flow message);
                         # do does not, so intervening now would change nothing.
                         if not self._reaches_control_flow:
-                            raise SiteError(_control_flow_message(self._handler_name, name),
-                                            site=name, kind=kind)
+                            raise SiteError(
+                                _control_flow_message(
+                                    self._handler_name, name
+                                ),
+                                site=name,
+                                kind=kind,
+                            )
                     else:
                         _check_value(self._handler_name, msg, self.data[name])  # type: ignore[index]
         super().process_message(msg)  # type: ignore[misc]
@@ -388,9 +461,12 @@ class condition(_Guard, _numpyro_handlers.condition):
     _handler_name = "condition"
     _reaches_control_flow = True
 
-    def __init__(self, fn: Optional[Model] = None,
-                 data: Optional[Mapping[str, Any]] = None,
-                 condition_fn: Optional[Callable[[dict], Any]] = None) -> None:
+    def __init__(
+        self,
+        fn: Model | None = None,
+        data: Mapping[str, Any] | None = None,
+        condition_fn: Callable[[dict], Any] | None = None,
+    ) -> None:
         self._seen = {}
         self._depth = 0
         super().__init__(fn, data=data, condition_fn=condition_fn)
@@ -429,8 +505,11 @@ class do(_Guard, _numpyro_handlers.do):
     _handler_name = "do"
     _reaches_control_flow = False
 
-    def __init__(self, fn: Optional[Model] = None,
-                 data: Optional[Mapping[str, Any]] = None) -> None:
+    def __init__(
+        self,
+        fn: Model | None = None,
+        data: Mapping[str, Any] | None = None,
+    ) -> None:
         self._seen = {}
         self._depth = 0
         super().__init__(fn, data=data)

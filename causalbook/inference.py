@@ -30,8 +30,9 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, NamedTuple, Optional
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -45,7 +46,9 @@ from causalbook import stats
 __all__ = ["Posterior", "condition_nuts", "compiled_runs", "clear_compiled"]
 
 #: NumPyro's own message when no initial point has a finite log density (kept word for word).
-_INIT_ERROR = "Cannot find valid initial parameters. Please check your model again."
+_INIT_ERROR = (
+    "Cannot find valid initial parameters. Please check your model again."
+)
 
 
 @dataclass
@@ -64,7 +67,7 @@ class Posterior:
     samples: dict[str, np.ndarray]
     mcmc: MCMC
     evidence: dict[str, Any]
-    diverging: Optional[np.ndarray] = field(default=None, repr=False)
+    diverging: np.ndarray | None = field(default=None, repr=False)
 
     def moments(self, site: str) -> stats.Moments:
         """Posterior mean and variance of ``site`` with Monte Carlo errors from the effective sample size."""
@@ -74,43 +77,65 @@ class Posterior:
         """Number of divergent transitions over all chains."""
         if self.diverging is not None:
             return int(np.sum(self.diverging))
-        return int(np.sum(np.asarray(self.mcmc.get_extra_fields()["diverging"])))
+        return int(
+            np.sum(np.asarray(self.mcmc.get_extra_fields()["diverging"]))
+        )
 
 
 class _Run(NamedTuple):
     samples: dict  # site -> (chains, draws, ...)
     diverging: jax.Array  # (chains, draws)
     last_state: Any  # HMCState, leading axis chains
-    init_ok: jax.Array  # (chains,) finite log density and gradient at the initial point
+    init_ok: (
+        jax.Array
+    )  # (chains,) finite log density and gradient at the initial point
 
 
 def _layout(num_chains: int) -> tuple[int, int]:
     """``(devices, chains per device)``: as many devices as divide the chains evenly."""
-    devices = max(d for d in range(1, min(num_chains, jax.local_device_count()) + 1)
-                  if num_chains % d == 0)
+    devices = max(
+        d
+        for d in range(1, min(num_chains, jax.local_device_count()) + 1)
+        if num_chains % d == 0
+    )
     return devices, num_chains // devices
 
 
 class _Compiled:
     """One model and set of evidence sites, its NUTS run compiled once and reused."""
 
-    def __init__(self, model: Callable, names: tuple[str, ...], num_warmup: int,
-                 num_samples: int, num_chains: int, target_accept_prob: float) -> None:
+    def __init__(
+        self,
+        model: Callable,
+        names: tuple[str, ...],
+        num_warmup: int,
+        num_samples: int,
+        num_chains: int,
+        target_accept_prob: float,
+    ) -> None:
         self.model, self.names = model, names
-        self.num_warmup, self.num_samples, self.num_chains = num_warmup, num_samples, num_chains
+        self.num_warmup, self.num_samples, self.num_chains = (
+            num_warmup,
+            num_samples,
+            num_chains,
+        )
         self.target_accept_prob = target_accept_prob
         self.calls = 0  # how many runs this compiled sampler has served (for tests and notes)
 
         def conditioned(values):
             return guarded.condition(model, dict(zip(names, values)))()
 
-        conditioned.__name__ = f"condition_{getattr(model, '__name__', 'model')}"
+        conditioned.__name__ = (
+            f"condition_{getattr(model, '__name__', 'model')}"
+        )
         self.conditioned = conditioned
         self.devices, self.per_device = _layout(num_chains)
         self._fn = self._build()
 
     def kernel(self) -> NUTS:
-        return NUTS(self.conditioned, target_accept_prob=self.target_accept_prob)
+        return NUTS(
+            self.conditioned, target_accept_prob=self.target_accept_prob
+        )
 
     def _one_chain(self, key: jax.Array, values: tuple) -> _Run:
         # What MCMC.run does for one chain, with model_args=(values,): NUTS.init (it splits
@@ -119,8 +144,12 @@ class _Compiled:
         # transformed to constrained space with the deterministic sites added.
         kernel = self.kernel()
         args: tuple = (values,)
-        state = kernel.init(key, self.num_warmup, model_args=args, model_kwargs={})
-        init_ok = jnp.isfinite(state.potential_energy)  # what NumPyro's init checks
+        state = kernel.init(
+            key, self.num_warmup, model_args=args, model_kwargs={}
+        )
+        init_ok = jnp.isfinite(
+            state.potential_energy
+        )  # what NumPyro's init checks
         for g in jax.tree.leaves(state.z_grad):
             init_ok = init_ok & jnp.all(jnp.isfinite(g))
         postprocess = kernel.postprocess_fn(args, {})
@@ -129,29 +158,43 @@ class _Compiled:
             return postprocess(s.z), s.diverging
 
         shapes = jax.eval_shape(keep, state)
-        buffers = jax.tree.map(lambda a: jnp.zeros((self.num_samples,) + a.shape, a.dtype), shapes)
+        buffers = jax.tree.map(
+            lambda a: jnp.zeros((self.num_samples,) + a.shape, a.dtype), shapes
+        )
 
         def body(i, carry):
             s, bufs = carry
             s = kernel.sample(s, args, {})
-            j = jnp.maximum(i - self.num_warmup, 0)  # warm-up draws are overwritten
-            bufs = jax.tree.map(lambda b, v: lax.dynamic_update_index_in_dim(b, v, j, 0),
-                                bufs, keep(s))
+            j = jnp.maximum(
+                i - self.num_warmup, 0
+            )  # warm-up draws are overwritten
+            bufs = jax.tree.map(
+                lambda b, v: lax.dynamic_update_index_in_dim(b, v, j, 0),
+                bufs,
+                keep(s),
+            )
             return s, bufs
 
-        state, (z, div) = lax.fori_loop(0, self.num_warmup + self.num_samples, body,
-                                        (state, buffers))
+        state, (z, div) = lax.fori_loop(
+            0, self.num_warmup + self.num_samples, body, (state, buffers)
+        )
         return _Run(z, div, state, init_ok)
 
     def _build(self) -> Callable:
         def on_device(keys, values):  # keys: (chains on this device, ...)
             if self.per_device == 1:
-                return jax.tree.map(lambda a: a[None], self._one_chain(keys[0], values))
+                return jax.tree.map(
+                    lambda a: a[None], self._one_chain(keys[0], values)
+                )
             return lax.map(lambda k: self._one_chain(k, values), keys)
 
         if self.devices > 1:
             return jax.pmap(on_device, in_axes=(0, None))
-        return jax.jit(lambda keys, values: jax.tree.map(lambda a: a[None], on_device(keys[0], values)))
+        return jax.jit(
+            lambda keys, values: jax.tree.map(
+                lambda a: a[None], on_device(keys[0], values)
+            )
+        )
 
     def __call__(self, key: jax.Array, values: tuple) -> _Run:
         keys = jax.random.split(key, self.num_chains)  # as MCMC.run splits it
@@ -159,7 +202,9 @@ class _Compiled:
         out = self._fn(keys, values)
         self.calls += 1
         # (devices, per device, ...) -> (chains, ...)
-        return jax.tree.map(lambda a: a.reshape((self.num_chains,) + a.shape[2:]), out)
+        return jax.tree.map(
+            lambda a: a.reshape((self.num_chains,) + a.shape[2:]), out
+        )
 
 
 #: Compiled samplers by (model, evidence sites, settings, devices), oldest first.
@@ -167,10 +212,23 @@ _CACHE: dict[tuple, _Compiled] = {}
 _CACHE_SIZE = 64
 
 
-def _cache_key(model: Callable, names: tuple[str, ...], num_warmup: int, num_samples: int,
-               num_chains: int, target_accept_prob: float) -> tuple:
-    return (model, tuple(sorted(names)), int(num_warmup), int(num_samples), int(num_chains),
-            float(target_accept_prob), jax.local_device_count())
+def _cache_key(
+    model: Callable,
+    names: tuple[str, ...],
+    num_warmup: int,
+    num_samples: int,
+    num_chains: int,
+    target_accept_prob: float,
+) -> tuple:
+    return (
+        model,
+        tuple(sorted(names)),
+        int(num_warmup),
+        int(num_samples),
+        int(num_chains),
+        float(target_accept_prob),
+        jax.local_device_count(),
+    )
 
 
 def _compiled(key: tuple) -> _Compiled:
@@ -182,9 +240,15 @@ def _compiled(key: tuple) -> _Compiled:
     return c
 
 
-def compiled_runs(model: Callable, evidence_sites: tuple[str, ...] | list[str], *,
-                  num_warmup: int = 500, num_samples: int = 5000, num_chains: int = 2,
-                  target_accept_prob: float = 0.8) -> int:
+def compiled_runs(
+    model: Callable,
+    evidence_sites: tuple[str, ...] | list[str],
+    *,
+    num_warmup: int = 500,
+    num_samples: int = 5000,
+    num_chains: int = 2,
+    target_accept_prob: float = 0.8,
+) -> int:
     """How many runs the compiled sampler for these settings has served (0 if none is built).
 
     It shows that :func:`condition_nuts` compiles once and reuses the compiled sampler
@@ -199,8 +263,16 @@ def compiled_runs(model: Callable, evidence_sites: tuple[str, ...] | list[str], 
         >>> compiled_runs(scm_1, ["x"], num_samples=500) - before
         3
     """
-    c = _CACHE.get(_cache_key(model, tuple(evidence_sites), num_warmup, num_samples,
-                              num_chains, target_accept_prob))
+    c = _CACHE.get(
+        _cache_key(
+            model,
+            tuple(evidence_sites),
+            num_warmup,
+            num_samples,
+            num_chains,
+            target_accept_prob,
+        )
+    )
     return 0 if c is None else c.calls
 
 
@@ -215,19 +287,35 @@ def clear_compiled() -> None:
 
 def _holder(c: _Compiled, values: tuple, run: _Run) -> MCMC:
     """A ``numpyro.infer.MCMC`` object that holds the draws of ``run``, as if it had run them."""
-    mcmc = MCMC(c.kernel(), num_warmup=c.num_warmup, num_samples=c.num_samples,
-                num_chains=c.num_chains, chain_method="vectorized", progress_bar=False,
-                jit_model_args=True)
+    mcmc = MCMC(
+        c.kernel(),
+        num_warmup=c.num_warmup,
+        num_samples=c.num_samples,
+        num_chains=c.num_chains,
+        chain_method="vectorized",
+        progress_bar=False,
+        jit_model_args=True,
+    )
     mcmc._args, mcmc._kwargs = (values,), {}
-    mcmc._states = {mcmc._sample_field: run.samples, "diverging": run.diverging}
+    mcmc._states = {
+        mcmc._sample_field: run.samples,
+        "diverging": run.diverging,
+    }
     mcmc._states_flat = None
     mcmc._last_state = run.last_state
     return mcmc
 
 
-def condition_nuts(model: Callable, evidence: Mapping[str, Any], key: jax.Array, *,
-                   num_warmup: int = 500, num_samples: int = 5000, num_chains: int = 2,
-                   target_accept_prob: float = 0.8) -> Posterior:
+def condition_nuts(
+    model: Callable,
+    evidence: Mapping[str, Any],
+    key: jax.Array,
+    *,
+    num_warmup: int = 500,
+    num_samples: int = 5000,
+    num_chains: int = 2,
+    target_accept_prob: float = 0.8,
+) -> Posterior:
     """Posterior of ``model`` given ``evidence``, by NUTS, with a sampler compiled once.
 
     The first call for a model, a set of evidence sites and these settings compiles the
@@ -259,21 +347,38 @@ def condition_nuts(model: Callable, evidence: Mapping[str, Any], key: jax.Array,
     """
     names = tuple(sorted(evidence))
     if int(num_samples) < 1 or int(num_chains) < 1 or int(num_warmup) < 0:
-        raise ValueError("need num_samples >= 1, num_chains >= 1 and num_warmup >= 0, got "
-                         f"{num_samples!r}, {num_chains!r}, {num_warmup!r}")
-    compiled = _compiled(_cache_key(model, names, num_warmup, num_samples, num_chains,
-                                    target_accept_prob))
-    values = tuple(jnp.asarray(evidence[n], dtype=jnp.result_type(float)) for n in names)
+        raise ValueError(
+            "need num_samples >= 1, num_chains >= 1 and num_warmup >= 0, got "
+            f"{num_samples!r}, {num_chains!r}, {num_warmup!r}"
+        )
+    compiled = _compiled(
+        _cache_key(
+            model,
+            names,
+            num_warmup,
+            num_samples,
+            num_chains,
+            target_accept_prob,
+        )
+    )
+    values = tuple(
+        jnp.asarray(evidence[n], dtype=jnp.result_type(float)) for n in names
+    )
     run = compiled(key, values)
     if not bool(np.all(np.asarray(run.init_ok))):
         raise RuntimeError(
             f"{_INIT_ERROR} (condition_nuts: the model conditioned on {sorted(evidence)} has no "
             f"finite log density at any initial point tried; a site observed at a value it "
             f"cannot take, such as a Delta site, does this: condition on its parent instead, "
-            f"or relax it, e.g. causalbook.models.scm_3_soft)")
+            f"or relax it, e.g. causalbook.models.scm_3_soft)"
+        )
     samples = {k: np.asarray(v) for k, v in run.samples.items()}
-    return Posterior(samples, _holder(compiled, values, run),
-                     {n: _plain(evidence[n]) for n in names}, np.asarray(run.diverging))
+    return Posterior(
+        samples,
+        _holder(compiled, values, run),
+        {n: _plain(evidence[n]) for n in names},
+        np.asarray(run.diverging),
+    )
 
 
 def _plain(value: Any) -> Any:

@@ -36,8 +36,9 @@ from __future__ import annotations
 import ast
 import inspect
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, NamedTuple, Optional
+from typing import Any, NamedTuple
 
 import numpyro
 from numpyro.primitives import Messenger
@@ -45,8 +46,14 @@ from numpyro.primitives import Messenger
 from causalbook.exact import Gaussian
 from causalbook.stats import Moments
 
-__all__ = ["LoggedMessage", "MessageLog", "verdict", "VERDICTS", "numpyro_source_url",
-           "code_without_docstring"]
+__all__ = [
+    "LoggedMessage",
+    "MessageLog",
+    "verdict",
+    "VERDICTS",
+    "numpyro_source_url",
+    "code_without_docstring",
+]
 
 
 class LoggedMessage(NamedTuple):
@@ -59,7 +66,7 @@ class LoggedMessage(NamedTuple):
         is_observed: whether a handler (or ``obs=``) marked the site observed.
     """
 
-    name: Optional[str]
+    name: str | None
     type: str
     value: Any
     is_observed: bool
@@ -94,19 +101,24 @@ class MessageLog(Messenger):
         {'x': 'sample', 'y': 'sample'}
     """
 
-    def __init__(self, fn: Optional[Callable[..., Any]] = None) -> None:
+    def __init__(self, fn: Callable[..., Any] | None = None) -> None:
         super().__init__(fn)
         self.records: list[LoggedMessage] = []
 
-    def __enter__(self) -> "MessageLog":
+    def __enter__(self) -> MessageLog:
         self.records = []
         super().__enter__()
         return self
 
     def postprocess_message(self, msg: dict) -> None:
-        self.records.append(LoggedMessage(
-            name=msg.get("name"), type=msg["type"], value=msg.get("value"),
-            is_observed=bool(msg.get("is_observed", False))))
+        self.records.append(
+            LoggedMessage(
+                name=msg.get("name"),
+                type=msg["type"],
+                value=msg.get("value"),
+                is_observed=bool(msg.get("is_observed", False)),
+            )
+        )
 
     def names(self) -> list[str]:
         """The names of the messages seen, in order (helper messages without a name left out)."""
@@ -128,8 +140,15 @@ class MessageLog(Messenger):
 VERDICTS: tuple[str, ...] = ("right", "right by accident", "wrong")
 
 
-def verdict(estimate: Moments, target: Gaussian, name: str, *, handler_reached: bool,
-            method_answers_query: bool, z: float = 4.5) -> str:
+def verdict(
+    estimate: Moments,
+    target: Gaussian,
+    name: str,
+    *,
+    handler_reached: bool,
+    method_answers_query: bool,
+    z: float = 4.5,
+) -> str:
     """Mark an estimate of ``name``'s distribution against the exact answer to its query.
 
     * ``"wrong"``: the mean or the variance is more than ``z`` Monte Carlo standard
@@ -166,13 +185,17 @@ def verdict(estimate: Moments, target: Gaussian, name: str, *, handler_reached: 
     """
     if not estimate.agrees_with(target.mean(name), target.var(name), z=z):
         return "wrong"
-    return "right" if (handler_reached and method_answers_query) else "right by accident"
+    return (
+        "right"
+        if (handler_reached and method_answers_query)
+        else "right by accident"
+    )
 
 
 _REPO = "https://github.com/pyro-ppl/numpyro/blob"
 
 
-def numpyro_source_url(obj: Any, version: Optional[str] = None) -> str:
+def numpyro_source_url(obj: Any, version: str | None = None) -> str:
     """A GitHub link to the lines of NumPyro's source that define ``obj``.
 
     The line numbers are those of the installed NumPyro; the tag is its version (or
@@ -194,7 +217,9 @@ def numpyro_source_url(obj: Any, version: Optional[str] = None) -> str:
     try:
         rel = path.relative_to(root)
     except ValueError:
-        raise ValueError(f"{obj!r} is not defined in the numpyro package ({path})") from None
+        raise ValueError(
+            f"{obj!r} is not defined in the numpyro package ({path})"
+        ) from None
     lines, start = inspect.getsourcelines(target)
     end = start + len(lines) - 1
     return f"{_REPO}/{version or numpyro.__version__}/{rel.as_posix()}#L{start}-L{end}"
@@ -217,8 +242,12 @@ def code_without_docstring(fn: Callable[..., Any]) -> str:
     node = ast.parse(source).body[0]
     lines = source.splitlines()
     body = getattr(node, "body", [])
-    if body and isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None), ast.Constant) \
-            and isinstance(body[0].value.value, str):
+    if (
+        body
+        and isinstance(body[0], ast.Expr)
+        and isinstance(getattr(body[0], "value", None), ast.Constant)
+        and isinstance(body[0].value.value, str)
+    ):
         doc = body[0]
-        lines = lines[:doc.lineno - 1] + lines[doc.end_lineno:]
+        lines = lines[: doc.lineno - 1] + lines[doc.end_lineno :]
     return "\n".join(lines).rstrip()

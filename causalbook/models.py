@@ -40,8 +40,8 @@ Example:
 
 from __future__ import annotations
 
-from functools import lru_cache
-from typing import Callable
+from collections.abc import Callable
+from functools import cache
 
 import jax.numpy as jnp
 import numpyro
@@ -50,9 +50,18 @@ import numpyro.distributions as dist
 from causalbook.exact import LinearGaussianSCM
 
 __all__ = [
-    "MODELS", "DESCRIPTIONS", "GRAPHS",
-    "model_01", "model_02", "model_03", "POSTED",
-    "scm_1", "scm_2", "scm_3", "scm_3_soft", "SAMPLE_SITE",
+    "MODELS",
+    "DESCRIPTIONS",
+    "GRAPHS",
+    "model_01",
+    "model_02",
+    "model_03",
+    "POSTED",
+    "scm_1",
+    "scm_2",
+    "scm_3",
+    "scm_3_soft",
+    "SAMPLE_SITE",
     "LINEAR",
 ]
 
@@ -174,7 +183,7 @@ def scm_3():
     return x, y
 
 
-@lru_cache(maxsize=None)
+@cache
 def scm_3_soft(eps: float) -> Model:
     """M3 with X = Z relaxed to ``x ~ Normal(z, eps)``, so NUTS can condition on ``x``.
 
@@ -195,7 +204,9 @@ def scm_3_soft(eps: float) -> Model:
         True
     """
     if not eps > 0:
-        raise ValueError(f"eps must be positive, got {eps!r}; for eps = 0 use scm_3")
+        raise ValueError(
+            f"eps must be positive, got {eps!r}; for eps = 0 use scm_3"
+        )
 
     def scm_3_soft_model():
         z = numpyro.sample("z", dist.Normal(0.0, 1.0))
@@ -213,24 +224,27 @@ SAMPLE_SITE: dict[str, Model] = {"M1": scm_1, "M2": scm_2, "M3": scm_3}
 
 
 # --- linear specifications: the source of every exact answer ------------------------------
-_S3 = 3.0 ** 0.5
+_S3 = 3.0**0.5
 
 #: Structural coefficients and noise scales of the three models.
 LINEAR: dict[str, LinearGaussianSCM] = {
     "M1": LinearGaussianSCM(
-        name="M1", order=("x", "y"),
+        name="M1",
+        order=("x", "y"),
         intercepts={"x": 0.0, "y": 1.0},
         coefficients={"y": {"x": 1.0}},
         noise_scales={"x": 1.0, "y": _S3},
     ),
     "M2": LinearGaussianSCM(
-        name="M2", order=("y", "x"),
+        name="M2",
+        order=("y", "x"),
         intercepts={"y": 1.0, "x": -0.25},
         coefficients={"x": {"y": 0.25}},
         noise_scales={"y": 2.0, "x": _S3 / 2},
     ),
     "M3": LinearGaussianSCM(
-        name="M3", order=("z", "x", "y"),
+        name="M3",
+        order=("z", "x", "y"),
         intercepts={"z": 0.0, "x": 0.0, "y": 1.0},
         coefficients={"x": {"z": 1.0}, "y": {"z": 1.0}},
         noise_scales={"z": 1.0, "x": 0.0, "y": _S3},

@@ -19,7 +19,7 @@ Example:
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -28,7 +28,13 @@ from matplotlib.figure import Figure
 
 from causalbook.exact import Gaussian, LinearGaussianSCM
 
-__all__ = ["COLORS", "use_style", "joint_panels", "density_vs_exact", "causal_graph"]
+__all__ = [
+    "COLORS",
+    "use_style",
+    "joint_panels",
+    "density_vs_exact",
+    "causal_graph",
+]
 
 #: One colour per model and per kind of query (Okabe-Ito palette, colour-blind safe).
 COLORS: dict[str, str] = {
@@ -43,24 +49,30 @@ COLORS: dict[str, str] = {
 
 def use_style() -> None:
     """Set the book's matplotlib style: white figure background (legible in dark mode), readable sizes."""
-    plt.rcParams.update({
-        "figure.dpi": 110,
-        "savefig.dpi": 110,
-        "figure.facecolor": "white",
-        "axes.facecolor": "white",
-        "savefig.facecolor": "white",
-        "axes.spines.top": False,
-        "axes.spines.right": False,
-        "axes.titlesize": 12,
-        "axes.labelsize": 11,
-        "legend.fontsize": 9,
-        "legend.frameon": False,
-        "font.size": 10,
-    })
+    plt.rcParams.update(
+        {
+            "figure.dpi": 110,
+            "savefig.dpi": 110,
+            "figure.facecolor": "white",
+            "axes.facecolor": "white",
+            "savefig.facecolor": "white",
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "axes.titlesize": 12,
+            "axes.labelsize": 11,
+            "legend.fontsize": 9,
+            "legend.frameon": False,
+            "font.size": 10,
+        }
+    )
 
 
-def joint_panels(draws: Mapping[str, Mapping[str, np.ndarray]], exact: Mapping[str, Gaussian],
-                 titles: Mapping[str, str] | None = None, max_points: int = 4000) -> Figure:
+def joint_panels(
+    draws: Mapping[str, Mapping[str, np.ndarray]],
+    exact: Mapping[str, Gaussian],
+    titles: Mapping[str, str] | None = None,
+    max_points: int = 4000,
+) -> Figure:
     """One panel per model: its (x, y) draws over the exact joint density's contours.
 
     Args:
@@ -81,8 +93,14 @@ def joint_panels(draws: Mapping[str, Mapping[str, np.ndarray]], exact: Mapping[s
         3
     """
     models = list(draws)
-    fig, axes = plt.subplots(1, len(models), figsize=(3.4 * len(models), 3.4), sharex=True, sharey=True,
-                             layout="constrained")
+    fig, axes = plt.subplots(
+        1,
+        len(models),
+        figsize=(3.4 * len(models), 3.4),
+        sharex=True,
+        sharey=True,
+        layout="constrained",
+    )
     axes = np.atleast_1d(axes)
     gx, gy = np.meshgrid(np.linspace(-4, 4, 161), np.linspace(-7, 9, 161))
     for ax, m in zip(axes, models):
@@ -90,10 +108,24 @@ def joint_panels(draws: Mapping[str, Mapping[str, np.ndarray]], exact: Mapping[s
         inv = np.linalg.inv(g.covariance)
         d = np.stack([gx - g.mean_vector[0], gy - g.mean_vector[1]], axis=-1)
         maha = np.einsum("...i,ij,...j->...", d, inv, d)
-        ax.scatter(np.asarray(draws[m]["x"])[:max_points], np.asarray(draws[m]["y"])[:max_points],
-                   s=3, alpha=0.25, color=COLORS.get(m, "C0"), rasterized=True, label="draws")
+        ax.scatter(
+            np.asarray(draws[m]["x"])[:max_points],
+            np.asarray(draws[m]["y"])[:max_points],
+            s=3,
+            alpha=0.25,
+            color=COLORS.get(m, "C0"),
+            rasterized=True,
+            label="draws",
+        )
         # contours of the exact density at 1, 2 and 3 Mahalanobis units
-        cs = ax.contour(gx, gy, maha, levels=[1, 4, 9], colors=COLORS["exact"], linewidths=1.0)
+        cs = ax.contour(
+            gx,
+            gy,
+            maha,
+            levels=[1, 4, 9],
+            colors=COLORS["exact"],
+            linewidths=1.0,
+        )
         ax.clabel(cs, fmt={1: "1σ", 4: "2σ", 9: "3σ"}, fontsize=8)
         ax.set_title(titles.get(m, m) if titles else m)
         ax.set_xlabel("x")
@@ -101,9 +133,17 @@ def joint_panels(draws: Mapping[str, Mapping[str, np.ndarray]], exact: Mapping[s
     return fig
 
 
-def density_vs_exact(draws: np.ndarray, exact: Gaussian, name: str, ax: Axes | None = None,
-                     label: str = "draws", color: str | None = None, bins: int = 60,
-                     exact_label: str | None = "exact", show_exact: bool = True) -> Axes:
+def density_vs_exact(
+    draws: np.ndarray,
+    exact: Gaussian,
+    name: str,
+    ax: Axes | None = None,
+    label: str = "draws",
+    color: str | None = None,
+    bins: int = 60,
+    exact_label: str | None = "exact",
+    show_exact: bool = True,
+) -> Axes:
     """Histogram of ``draws`` (as a density) with the exact density of ``name`` on top.
 
     Example:
@@ -119,19 +159,35 @@ def density_vs_exact(draws: np.ndarray, exact: Gaussian, name: str, ax: Axes | N
     g = exact.marginal(name)
     mu, sd = g.mean(name), g.sd(name)
     lo, hi = mu - 4.5 * sd, mu + 4.5 * sd
-    ax.hist(np.asarray(draws).reshape(-1), bins=bins, range=(lo, hi), density=True, alpha=0.45,
-            color=color or COLORS["seeing"], label=label)
+    ax.hist(
+        np.asarray(draws).reshape(-1),
+        bins=bins,
+        range=(lo, hi),
+        density=True,
+        alpha=0.45,
+        color=color or COLORS["seeing"],
+        label=label,
+    )
     if show_exact:
         grid = np.linspace(lo, hi, 400)
-        ax.plot(grid, g.pdf(name, grid), color=color or COLORS["exact"], lw=1.8,
-                ls="-" if color is None else "--", label=exact_label)
+        ax.plot(
+            grid,
+            g.pdf(name, grid),
+            color=color or COLORS["exact"],
+            lw=1.8,
+            ls="-" if color is None else "--",
+            label=exact_label,
+        )
     ax.set_xlabel(name)
     ax.set_ylabel("density")
     return ax
 
 
-def causal_graph(scm: LinearGaussianSCM, do: Sequence[str] | Mapping[str, float] | None = None,
-                 title: str | None = None):
+def causal_graph(
+    scm: LinearGaussianSCM,
+    do: Sequence[str] | Mapping[str, float] | None = None,
+    title: str | None = None,
+):
     """The causal graph of ``scm`` as a ``graphviz.Digraph``; with ``do``, the mutilated graph.
 
     Intervened variables are drawn as boxes with the value set, and the edges into them
@@ -153,16 +209,32 @@ def causal_graph(scm: LinearGaussianSCM, do: Sequence[str] | Mapping[str, float]
     else:
         values = {v: None for v in do}
     scm_used = scm.intervene({v: 0.0 for v in values}) if values else scm
-    g = graphviz.Digraph(graph_attr={"rankdir": "LR", "bgcolor": "white", "label": title or "",
-                                     "labelloc": "t", "fontname": "Helvetica"},
-                         node_attr={"fontname": "Helvetica", "shape": "circle", "style": "filled",
-                                    "fillcolor": "white"})
+    g = graphviz.Digraph(
+        graph_attr={
+            "rankdir": "LR",
+            "bgcolor": "white",
+            "label": title or "",
+            "labelloc": "t",
+            "fontname": "Helvetica",
+        },
+        node_attr={
+            "fontname": "Helvetica",
+            "shape": "circle",
+            "style": "filled",
+            "fillcolor": "white",
+        },
+    )
     for v in scm.order:
         attrs: dict[str, str] = {}
         if v in values:
             val = values[v]
-            attrs = {"shape": "box", "fillcolor": "#F5D0B5",
-                     "label": f"do({v} = {val:g})" if val is not None else f"do({v})"}
+            attrs = {
+                "shape": "box",
+                "fillcolor": "#F5D0B5",
+                "label": f"do({v} = {val:g})"
+                if val is not None
+                else f"do({v})",
+            }
         elif v not in scm.observed:
             attrs = {"fillcolor": "#DDDDDD"}
         g.node(v, **attrs)

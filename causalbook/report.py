@@ -23,7 +23,9 @@ def glue(name: str, value: Any, display: bool = False) -> None:
     """MyST-NB's ``glue`` when it is available, otherwise a no-op (plain Python, tests)."""
     try:
         from myst_nb import glue as _glue
-    except ImportError:  # pragma: no cover - myst-nb is in the book's environment
+    except (
+        ImportError
+    ):  # pragma: no cover - myst-nb is in the book's environment
         return
     _glue(name, value, display=display)
 
@@ -35,8 +37,13 @@ def glue_number(name: str, value: float, display: bool = False) -> float:
     return value
 
 
-def glue_estimate(name: str, value: float, se: float, display: bool = False,
-                  digits: int | None = None) -> str:
+def glue_estimate(
+    name: str,
+    value: float,
+    se: float,
+    display: bool = False,
+    digits: int | None = None,
+) -> str:
     """Glue an estimate as ``name`` (float), ``name_se`` (float) and ``name_pm`` (``value ± se``).
 
     Returns the ``value ± se`` text. In the prose: ``{glue:md}`name_pm```.
@@ -74,5 +81,10 @@ def versions() -> dict[str, str]:
         except PackageNotFoundError:
             return "not installed"
 
-    return {"Python": platform.python_version(), "NumPyro": v("numpyro"), "JAX": v("jax"),
-            "ArviZ": v("arviz"), "causalbook": v("causalbook")}
+    return {
+        "Python": platform.python_version(),
+        "NumPyro": v("numpyro"),
+        "JAX": v("jax"),
+        "ArviZ": v("arviz"),
+        "causalbook": v("causalbook"),
+    }

@@ -18,8 +18,8 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from functools import lru_cache
-from typing import Callable, Mapping
 
 import jax
 import jax.numpy as jnp
@@ -38,26 +38,43 @@ DRAWS_PLATE = "draws"
 @lru_cache(maxsize=64)
 def _compiled(model: Callable, n: int, do_sites: tuple[str, ...]) -> Callable:
     def run(key, do_values):
-        fn = guarded.do(model, dict(zip(do_sites, do_values))) if do_sites else model
+        fn = (
+            guarded.do(model, dict(zip(do_sites, do_values)))
+            if do_sites
+            else model
+        )
 
         def batched():
             with numpyro.plate(DRAWS_PLATE, n):
                 fn()
 
         tr = handlers.trace(handlers.seed(batched, key)).get_trace()
-        out = {name: jnp.broadcast_to(site["value"], (n,) + jnp.shape(site["value"])[1:])
-               for name, site in tr.items() if site["type"] in ("sample", "deterministic")}
+        out = {
+            name: jnp.broadcast_to(
+                site["value"], (n,) + jnp.shape(site["value"])[1:]
+            )
+            for name, site in tr.items()
+            if site["type"] in ("sample", "deterministic")
+        }
         for name, value in zip(do_sites, do_values):
             # NumPyro's `do` keeps a fresh prior draw under the site's own name and hides the
             # intervened copy (`name__CF`); report the value the model actually used.
-            out[name] = jnp.broadcast_to(jnp.asarray(value, dtype=jnp.result_type(float)), (n,))
+            out[name] = jnp.broadcast_to(
+                jnp.asarray(value, dtype=jnp.result_type(float)), (n,)
+            )
         return out
 
     return jax.jit(run)
 
 
-def sample(model: Callable, n: int, key: jax.Array, *, do: Mapping[str, float] | None = None,
-           as_numpy: bool = True) -> dict[str, np.ndarray]:
+def sample(
+    model: Callable,
+    n: int,
+    key: jax.Array,
+    *,
+    do: Mapping[str, float] | None = None,
+    as_numpy: bool = True,
+) -> dict[str, np.ndarray]:
     """Draw ``n`` samples of every sample and deterministic site of ``model``.
 
     Args:
@@ -85,6 +102,8 @@ def sample(model: Callable, n: int, key: jax.Array, *, do: Mapping[str, float] |
         raise ValueError(f"n must be a positive integer, got {n!r}")
     do = dict(do or {})
     sites = tuple(sorted(do))
-    values = tuple(jnp.asarray(do[s], dtype=jnp.result_type(float)) for s in sites)
+    values = tuple(
+        jnp.asarray(do[s], dtype=jnp.result_type(float)) for s in sites
+    )
     out = _compiled(model, int(n), sites)(key, values)
     return {k: np.asarray(v) for k, v in out.items()} if as_numpy else out

@@ -34,8 +34,8 @@ Example:
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Mapping, Sequence
 
 import numpy as np
 
@@ -43,9 +43,12 @@ from causalbook.exact import Gaussian, LinearGaussianSCM
 from causalbook.stats import Moments, moments
 
 __all__ = [
-    "WindowExact", "window_exact",
-    "WindowEstimate", "window_estimate",
-    "WindowErrors", "window_errors",
+    "WindowExact",
+    "window_exact",
+    "WindowEstimate",
+    "window_estimate",
+    "WindowErrors",
+    "window_errors",
     "relax",
 ]
 
@@ -121,9 +124,16 @@ class WindowExact:
         lo = max(1, int(mean - 12 * sd))
         hi = min(int(n), int(mean + 12 * sd) + 40)
         k = np.arange(lo, hi + 1, dtype=np.float64)
-        log_pmf = (gammaln(n + 1.0) - gammaln(k + 1) - gammaln(n - k + 1)
-                   + k * math.log(p) + (n - k) * math.log1p(-p))
-        return float(np.sum(np.exp(log_pmf) / k) / -math.expm1(n * math.log1p(-p)))
+        log_pmf = (
+            gammaln(n + 1.0)
+            - gammaln(k + 1)
+            - gammaln(n - k + 1)
+            + k * math.log(p)
+            + (n - k) * math.log1p(-p)
+        )
+        return float(
+            np.sum(np.exp(log_pmf) / k) / -math.expm1(n * math.log1p(-p))
+        )
 
     def rmse(self, n: int) -> float:
         """Exact root mean squared error of the window mean of Y with ``n`` draws.
@@ -144,11 +154,12 @@ class WindowExact:
             >>> round(w.rmse(10**7), 2)           # the bias stays, however many draws
             0.63
         """
-        return math.sqrt(self.bias ** 2 + self.var * self.mean_inverse_count(n))
+        return math.sqrt(self.bias**2 + self.var * self.mean_inverse_count(n))
 
 
-def window_exact(joint: Gaussian, x0: float, half_width: float, x: str = "x",
-                 y: str = "y") -> WindowExact:
+def window_exact(
+    joint: Gaussian, x0: float, half_width: float, x: str = "x", y: str = "y"
+) -> WindowExact:
     """Exact probability of the window ``|X - x0| < h`` and moments of Y in it.
 
     With ``(X, Y)`` jointly Gaussian, ``Y = mu_Y + b (X - mu_X) + e`` with
@@ -179,7 +190,9 @@ def window_exact(joint: Gaussian, x0: float, half_width: float, x: str = "x",
     mu_x, mu_y = g.mean(x), g.mean(y)
     s_xx, s_xy, s_yy = g.var(x), g.cov_of(x, y), g.var(y)
     if not s_xx > 0:
-        raise ValueError(f"{x} is a point mass: no window around {x0} has a probability to estimate")
+        raise ValueError(
+            f"{x} is a point mass: no window around {x0} has a probability to estimate"
+        )
     b = s_xy / s_xx
     resid = s_yy - b * s_xy
     sd = math.sqrt(s_xx)
@@ -192,16 +205,22 @@ def window_exact(joint: Gaussian, x0: float, half_width: float, x: str = "x",
     else:
         prob = 1.0 - _upper_tail(hi) - _upper_tail(-lo)
     if not prob > 0:
-        raise ValueError(f"the window {x0} ± {half_width} has probability zero in floating point")
+        raise ValueError(
+            f"the window {x0} ± {half_width} has probability zero in floating point"
+        )
     # moments of the standard normal truncated to (lo, hi)
     z_mean = (_phi(lo) - _phi(hi)) / prob
     z_var = 1.0 + (lo * _phi(lo) - hi * _phi(hi)) / prob - z_mean * z_mean
     ex = mu_x + sd * z_mean
     vx = s_xx * max(z_var, 0.0)
     return WindowExact(
-        x0=float(x0), half_width=float(half_width), prob=float(prob),
-        mean=float(mu_y + b * (ex - mu_x)), var=float(b * b * vx + resid),
-        target_mean=float(mu_y + b * (x0 - mu_x)), target_var=float(resid),
+        x0=float(x0),
+        half_width=float(half_width),
+        prob=float(prob),
+        mean=float(mu_y + b * (ex - mu_x)),
+        var=float(b * b * vx + resid),
+        target_mean=float(mu_y + b * (x0 - mu_x)),
+        target_var=float(resid),
     )
 
 
@@ -229,7 +248,9 @@ class WindowEstimate:
         return int(self.kept.size)
 
 
-def window_estimate(x: np.ndarray, y: np.ndarray, x0: float, half_width: float) -> WindowEstimate:
+def window_estimate(
+    x: np.ndarray, y: np.ndarray, x0: float, half_width: float
+) -> WindowEstimate:
     """Keep the draws with ``|x - x0| < half_width`` and summarise their ``y``.
 
     Args:
@@ -249,12 +270,19 @@ def window_estimate(x: np.ndarray, y: np.ndarray, x0: float, half_width: float) 
     x = np.asarray(x).reshape(-1)
     y = np.asarray(y).reshape(-1)
     if x.shape != y.shape:
-        raise ValueError(f"x and y must have the same length, got {x.size} and {y.size}")
+        raise ValueError(
+            f"x and y must have the same length, got {x.size} and {y.size}"
+        )
     if not half_width > 0:
         raise ValueError(f"half_width must be positive, got {half_width!r}")
     kept = y[np.abs(x - x0) < half_width]
-    return WindowEstimate(float(x0), float(half_width), int(x.size), kept,
-                          moments(kept) if kept.size >= 2 else None)
+    return WindowEstimate(
+        float(x0),
+        float(half_width),
+        int(x.size),
+        kept,
+        moments(kept) if kept.size >= 2 else None,
+    )
 
 
 @dataclass(frozen=True)
@@ -281,8 +309,14 @@ class WindowErrors:
     mean_count: np.ndarray
 
 
-def window_errors(x: np.ndarray, y: np.ndarray, x0: float, half_widths: Sequence[float],
-                  n: int, target: float) -> WindowErrors:
+def window_errors(
+    x: np.ndarray,
+    y: np.ndarray,
+    x0: float,
+    half_widths: Sequence[float],
+    n: int,
+    target: float,
+) -> WindowErrors:
     """Split joint draws into replicates of ``n`` draws and measure the window mean's error.
 
     Each replicate is what one reader with ``n`` draws would see. For each half-width,
@@ -310,7 +344,9 @@ def window_errors(x: np.ndarray, y: np.ndarray, x0: float, half_widths: Sequence
     y = np.asarray(y, dtype=np.float64).reshape(-1)
     reps = x.size // n
     if reps < 2:
-        raise ValueError(f"need at least two replicates of {n} draws, got {x.size} draws")
+        raise ValueError(
+            f"need at least two replicates of {n} draws, got {x.size} draws"
+        )
     hs = np.asarray(half_widths, dtype=np.float64).reshape(-1)
     rmse = np.full(hs.shape, np.nan)
     rmse_se = np.full(hs.shape, np.nan)
@@ -323,7 +359,9 @@ def window_errors(x: np.ndarray, y: np.ndarray, x0: float, half_widths: Sequence
     for i, h in enumerate(hs):
         mask = dist < h
         count = np.bincount(replicate[mask], minlength=reps)
-        total = np.bincount(replicate[mask], weights=y_near[mask], minlength=reps)
+        total = np.bincount(
+            replicate[mask], weights=y_near[mask], minlength=reps
+        )
         ok = count > 0
         empty[i] = 1.0 - ok.mean()
         mean_count[i] = count.mean()
@@ -332,11 +370,19 @@ def window_errors(x: np.ndarray, y: np.ndarray, x0: float, half_widths: Sequence
             mse = sq.mean()
             rmse[i] = math.sqrt(mse)
             # delta method: se(sqrt(m)) = se(m) / (2 sqrt(m))
-            rmse_se[i] = sq.std(ddof=1) / math.sqrt(sq.size) / (2 * rmse[i]) if mse > 0 else 0.0
-    return WindowErrors(hs, int(n), int(reps), rmse, rmse_se, empty, mean_count)
+            rmse_se[i] = (
+                sq.std(ddof=1) / math.sqrt(sq.size) / (2 * rmse[i])
+                if mse > 0
+                else 0.0
+            )
+    return WindowErrors(
+        hs, int(n), int(reps), rmse, rmse_se, empty, mean_count
+    )
 
 
-def relax(scm: LinearGaussianSCM, noise_scales: Mapping[str, float]) -> LinearGaussianSCM:
+def relax(
+    scm: LinearGaussianSCM, noise_scales: Mapping[str, float]
+) -> LinearGaussianSCM:
     """The same SCM with some noise scales changed, e.g. model 3's exact X := Z made soft.
 
     ``relax(LINEAR["M3"], {"x": eps})`` is the linear specification of
@@ -354,9 +400,21 @@ def relax(scm: LinearGaussianSCM, noise_scales: Mapping[str, float]) -> LinearGa
     """
     for v, s in noise_scales.items():
         if v not in scm.order:
-            raise KeyError(f"{scm.name} has no variable {v!r}; it has {scm.order}")
+            raise KeyError(
+                f"{scm.name} has no variable {v!r}; it has {scm.order}"
+            )
         if not s >= 0:
-            raise ValueError(f"noise scale of {v!r} must be non-negative, got {s!r}")
-    label = ", ".join(f"{v} noise {float(s):g}" for v, s in noise_scales.items())
-    return replace(scm, name=f"{scm.name} with {label}",
-                   noise_scales={**scm.noise_scales, **{v: float(s) for v, s in noise_scales.items()}})
+            raise ValueError(
+                f"noise scale of {v!r} must be non-negative, got {s!r}"
+            )
+    label = ", ".join(
+        f"{v} noise {float(s):g}" for v, s in noise_scales.items()
+    )
+    return replace(
+        scm,
+        name=f"{scm.name} with {label}",
+        noise_scales={
+            **scm.noise_scales,
+            **{v: float(s) for v, s in noise_scales.items()},
+        },
+    )

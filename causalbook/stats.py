@@ -22,7 +22,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Moments", "moments", "mcmc_moments", "fmt_pm", "covariance_se", "energy_test"]
+__all__ = [
+    "Moments",
+    "moments",
+    "mcmc_moments",
+    "fmt_pm",
+    "covariance_se",
+    "energy_test",
+]
 
 
 @dataclass(frozen=True)
@@ -37,7 +44,10 @@ class Moments:
 
     def z_scores(self, mean: float, var: float) -> tuple[float, float]:
         """How many standard errors the estimates are from exact values (absolute)."""
-        return (abs(self.mean - mean) / self.mean_se, abs(self.var - var) / self.var_se)
+        return (
+            abs(self.mean - mean) / self.mean_se,
+            abs(self.var - var) / self.var_se,
+        )
 
     def agrees_with(self, mean: float, var: float, z: float = 4.0) -> bool:
         """Whether both estimates are within ``z`` standard errors of the exact values."""
@@ -89,7 +99,9 @@ def mcmc_moments(samples: np.ndarray) -> Moments:
     ess_sq = float(effective_sample_size((s - s.mean()) ** 2))
     base = moments(s.reshape(-1), n_eff=ess)
     # the variance's SE uses the ESS of the squared deviations
-    var_se = float(np.sqrt(max(np.mean((s - s.mean()) ** 4) - base.var**2, 0.0) / ess_sq))
+    var_se = float(
+        np.sqrt(max(np.mean((s - s.mean()) ** 4) - base.var**2, 0.0) / ess_sq)
+    )
     return Moments(base.mean, base.mean_se, base.var, var_se, ess)
 
 
@@ -124,8 +136,9 @@ def fmt_pm(value: float, se: float, digits: int | None = None) -> str:
     return f"{value:.{digits}f} ± {se:.{digits}f}"
 
 
-def energy_test(a: np.ndarray, b: np.ndarray, num_permutations: int = 200,
-                seed: int = 0) -> tuple[float, float]:
+def energy_test(
+    a: np.ndarray, b: np.ndarray, num_permutations: int = 200, seed: int = 0
+) -> tuple[float, float]:
     """Two-sample energy test: are the draws ``a`` and ``b`` from the same distribution?
 
     The energy distance (Székely and Rizzo) is zero exactly when two distributions are
@@ -149,7 +162,9 @@ def energy_test(a: np.ndarray, b: np.ndarray, num_permutations: int = 200,
     pooled = np.concatenate([a, b])
     n, m = len(a), len(b)
     sq = np.sum(pooled**2, axis=1)
-    dist = np.sqrt(np.maximum(sq[:, None] + sq[None, :] - 2 * pooled @ pooled.T, 0.0))
+    dist = np.sqrt(
+        np.maximum(sq[:, None] + sq[None, :] - 2 * pooled @ pooled.T, 0.0)
+    )
 
     rng = np.random.default_rng(seed)
     labels = np.zeros((num_permutations + 1, n + m))

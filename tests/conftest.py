@@ -61,8 +61,12 @@ def glued_values(stem: str) -> dict:
     """
     path = BUILD / "jupyter_execute" / "notebooks" / f"{stem}.glue.json"
     if not path.exists():
-        pytest.fail(f"{path} is missing: build the book first (`make book`, or `make test` which does it)")
-    return {name: _parse(out) for name, out in json.loads(path.read_text()).items()}
+        pytest.fail(
+            f"{path} is missing: build the book first (`make book`, or `make test` which does it)"
+        )
+    return {
+        name: _parse(out) for name, out in json.loads(path.read_text()).items()
+    }
 
 
 @pytest.fixture(scope="session")

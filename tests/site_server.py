@@ -48,7 +48,9 @@ def serve(directory: Path, port: int = 0) -> Iterator[str]:
     handler = functools.partial(_QuietHandler, directory=str(directory))
     server = http.server.ThreadingHTTPServer((LOOPBACK, port), handler)
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, name="site-server", daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, name="site-server", daemon=True
+    )
     thread.start()
     try:
         yield f"http://{LOOPBACK}:{server.server_address[1]}/"
@@ -59,7 +61,11 @@ def serve(directory: Path, port: int = 0) -> Iterator[str]:
 
 
 if __name__ == "__main__":
-    root = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parents[1] / "_build" / "html"
+    root = (
+        Path(sys.argv[1])
+        if len(sys.argv) > 1
+        else Path(__file__).resolve().parents[1] / "_build" / "html"
+    )
     with serve(root, int(sys.argv[2]) if len(sys.argv) > 2 else 8000) as url:
         print(f"serving {root} at {url} (Ctrl-C stops)")
         try:

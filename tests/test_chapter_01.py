@@ -7,7 +7,12 @@ from causalbook.models import LINEAR, MODELS
 
 Z = 4.5
 STEM = "01_three_models"
-MOMENTS = {"ex": ("mean", "x"), "ey": ("mean", "y"), "varx": ("var", "x"), "vary": ("var", "y")}
+MOMENTS = {
+    "ex": ("mean", "x"),
+    "ey": ("mean", "y"),
+    "varx": ("var", "x"),
+    "vary": ("var", "y"),
+}
 
 
 @pytest.mark.parametrize("m", MODELS)

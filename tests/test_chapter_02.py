@@ -31,9 +31,13 @@ def test_exact_answer_in_the_prose(g):
     for m in MODELS:
         assert g["ch2_exact_mean"] == pytest.approx(seen(m).mean("y"))
         assert g["ch2_exact_var"] == pytest.approx(seen(m).var("y"))
-    assert (g["ch2_exact_mean"], g["ch2_exact_var"]) == pytest.approx((4.0, 3.0))
+    assert (g["ch2_exact_mean"], g["ch2_exact_var"]) == pytest.approx(
+        (4.0, 3.0)
+    )
     prior = exact.joint(LINEAR["M2"]).marginal("y")
-    assert (g["ch2_prior_mean"], g["ch2_prior_var"]) == pytest.approx((prior.mean("y"), prior.var("y")))
+    assert (g["ch2_prior_mean"], g["ch2_prior_var"]) == pytest.approx(
+        (prior.mean("y"), prior.var("y"))
+    )
     # the numbers put into the conditioning formula are the joint's
     joint = exact.joint(LINEAR["M1"])
     assert g["ch2_mu_x"] == pytest.approx(joint.mean("x"), abs=1e-12)
@@ -49,7 +53,9 @@ def test_forum_sized_window_holds_a_handful(g):
     assert g["ch2_forum_expected"] < 10
     # the count is Binomial(n, p)
     kept = g["ch2_forum_kept"]
-    assert kept == int(kept) and abs(kept - n * w.prob) < Z * math.sqrt(n * w.prob * (1 - w.prob))
+    assert kept == int(kept) and abs(kept - n * w.prob) < Z * math.sqrt(
+        n * w.prob * (1 - w.prob)
+    )
 
 
 @pytest.mark.parametrize("m", MODELS)
@@ -71,21 +77,32 @@ def test_window_estimate_agrees_with_exact(g, m):
 
 @pytest.mark.parametrize("n", [1_000, 10_000, 100_000])
 def test_window_error_agrees_with_exact_rmse(g, n):
-    w = seeing.window_exact(exact.joint(LINEAR["M1"]), X0, g[f"ch2_best_h_{n}"])
+    w = seeing.window_exact(
+        exact.joint(LINEAR["M1"]), X0, g[f"ch2_best_h_{n}"]
+    )
     assert g[f"ch2_best_rmse_{n}_exact"] == pytest.approx(w.rmse(n))
-    assert abs(g[f"ch2_best_rmse_{n}"] - w.rmse(n)) < Z * g[f"ch2_best_rmse_{n}_se"]
+    assert (
+        abs(g[f"ch2_best_rmse_{n}"] - w.rmse(n))
+        < Z * g[f"ch2_best_rmse_{n}_se"]
+    )
     assert g[f"ch2_reps_{n}"] * n <= g["ch2_n_big"]
 
 
 def test_best_window_error_shrinks_slower_than_a_plain_average(g):
-    assert g["ch2_best_rmse_1000"] > g["ch2_best_rmse_10000"] > g["ch2_best_rmse_100000"]
+    assert (
+        g["ch2_best_rmse_1000"]
+        > g["ch2_best_rmse_10000"]
+        > g["ch2_best_rmse_100000"]
+    )
     assert g["ch2_best_h_1000"] > g["ch2_best_h_100000"]
     # n^(-2/5) would give 100^0.4 = 6.3 for a hundredfold n; a plain average gives 10
     assert 4 < g["ch2_ex_rmse_factor"] < 8
 
 
 def test_share_of_empty_windows(g):
-    w = seeing.window_exact(exact.joint(LINEAR["M1"]), X0, g["ch2_h_forum_grid"])
+    w = seeing.window_exact(
+        exact.joint(LINEAR["M1"]), X0, g["ch2_h_forum_grid"]
+    )
     p_empty = w.prob_empty(1000)
     assert g["ch2_share_empty_forum_exact"] == pytest.approx(p_empty)
     se = math.sqrt(p_empty * (1 - p_empty) / g["ch2_reps_1000"])
@@ -116,7 +133,9 @@ def test_soft_model_3_agrees_with_its_exact_answer(g, label):
     assert soft.mean("y") == pytest.approx(1 + 3 / (1 + eps**2))
     assert g[f"ch2_soft_{label}_exact_mean"] == pytest.approx(soft.mean("y"))
     assert g[f"ch2_soft_{label}_exact_var"] == pytest.approx(soft.var("y"))
-    assert g[f"ch2_soft_{label}_bias"] == pytest.approx(soft.mean("y") - seen("M3").mean("y"))
+    assert g[f"ch2_soft_{label}_bias"] == pytest.approx(
+        soft.mean("y") - seen("M3").mean("y")
+    )
     mean, mean_se = g[f"ch2_soft_{label}_mean"], g[f"ch2_soft_{label}_mean_se"]
     var, var_se = g[f"ch2_soft_{label}_var"], g[f"ch2_soft_{label}_var_se"]
     assert abs(mean - soft.mean("y")) < Z * mean_se
@@ -128,7 +147,10 @@ def test_soft_model_3_agrees_with_its_exact_answer(g, label):
 def test_soft_model_3_bias_is_visible_only_for_large_eps(g):
     # eps = 1: the bias is many standard errors; eps = 0.05: below one standard error
     assert abs(g["ch2_soft_1_bias"]) > 10 * g["ch2_soft_1_mean_se"]
-    assert abs(g["ch2_soft_1_mean"] - g["ch2_exact_mean"]) > 10 * g["ch2_soft_1_mean_se"]
+    assert (
+        abs(g["ch2_soft_1_mean"] - g["ch2_exact_mean"])
+        > 10 * g["ch2_soft_1_mean_se"]
+    )
     assert abs(g["ch2_soft_0p05_bias"]) < g["ch2_soft_0p05_mean_se"]
 
 
@@ -138,7 +160,9 @@ def test_tiny_eps_mixes_worse(g):
     assert g["ch2_soft_0p001_ess"] < 0.5 * g["ch2_soft_0p05_ess"]
     # the adapted scale of z is much wider than its posterior standard deviation
     assert g["ch2_soft_0p001_zscale"] > 2 * g["ch2_soft_0p001_zsd"]
-    assert g["ch2_soft_0p05_zscale"] == pytest.approx(g["ch2_soft_0p05_zsd"], rel=0.3)
+    assert g["ch2_soft_0p05_zscale"] == pytest.approx(
+        g["ch2_soft_0p05_zsd"], rel=0.3
+    )
 
 
 @pytest.mark.parametrize("m", MODELS)
@@ -154,13 +178,18 @@ def test_predictive_of_condition_is_not_conditioning(g, m):
         assert abs(mean - seen(m).mean("y")) < Z * mean_se
     else:
         prior = exact.joint(LINEAR[m]).marginal("y")
-        assert (forward.mean("y"), forward.var("y")) == pytest.approx((prior.mean("y"), prior.var("y")))
+        assert (forward.mean("y"), forward.var("y")) == pytest.approx(
+            (prior.mean("y"), prior.var("y"))
+        )
         # far from the conditional N(4, 3)
         assert abs(mean - seen(m).mean("y")) > 50 * mean_se
 
 
 def test_exercise_importance_weights_repair_the_forward_run(g):
-    assert abs(g["ch2_ex_is_mean"] - seen("M2").mean("y")) < Z * g["ch2_ex_is_mean_se"]
+    assert (
+        abs(g["ch2_ex_is_mean"] - seen("M2").mean("y"))
+        < Z * g["ch2_ex_is_mean_se"]
+    )
     assert 0 < g["ch2_ex_is_ess"] < g["ch2_n_pred"]
 
 
@@ -168,14 +197,24 @@ def test_exercise_typical_value(g):
     n, h = g["ch2_n_forum"], g["ch2_h_forum"]
     w = seeing.window_exact(exact.joint(LINEAR["M2"]), 0.0, h)
     assert g["ch2_ex_typical_expected"] == pytest.approx(n * w.prob)
-    assert abs(g["ch2_ex_typical_kept"] - n * w.prob) < Z * math.sqrt(n * w.prob * (1 - w.prob))
+    assert abs(g["ch2_ex_typical_kept"] - n * w.prob) < Z * math.sqrt(
+        n * w.prob * (1 - w.prob)
+    )
     truth = exact.conditional(LINEAR["M2"], {"x": 0.0}).marginal("y")
     assert g["ch2_ex_typical_exact_mean"] == pytest.approx(truth.mean("y"))
     # the window is not centred on a point mass: compare with what it estimates exactly
-    assert abs(g["ch2_ex_typical_mean"] - w.mean) < Z * g["ch2_ex_typical_mean_se"]
+    assert (
+        abs(g["ch2_ex_typical_mean"] - w.mean)
+        < Z * g["ch2_ex_typical_mean_se"]
+    )
 
 
 def test_exercise_soft_z(g):
-    z = exact.conditional(seeing.relax(LINEAR["M3"], {"x": 1.0}), {"x": X0}).marginal("z")
+    z = exact.conditional(
+        seeing.relax(LINEAR["M3"], {"x": 1.0}), {"x": X0}
+    ).marginal("z")
     assert g["ch2_ex_soft_z_exact_mean"] == pytest.approx(z.mean("z"))
-    assert abs(g["ch2_ex_soft_z_mean"] - z.mean("z")) < Z * g["ch2_ex_soft_z_mean_se"]
+    assert (
+        abs(g["ch2_ex_soft_z_mean"] - z.mean("z"))
+        < Z * g["ch2_ex_soft_z_mean_se"]
+    )

@@ -38,14 +38,23 @@ def test_exact_interventional_values_in_the_prose(g, m):
     truth = exact.interventional(LINEAR[m], do_x(g))
     assert g[f"ch3_exact_do_{m}_ey"] == pytest.approx(truth.mean("y"))
     assert g[f"ch3_exact_do_{m}_vary"] == pytest.approx(truth.var("y"))
-    assert g[f"ch3_exact_do_{m}"] == f"$\\mathcal N({truth.mean('y'):.4g}, {truth.var('y'):.4g})$"
+    assert (
+        g[f"ch3_exact_do_{m}"]
+        == f"$\\mathcal N({truth.mean('y'):.4g}, {truth.var('y'):.4g})$"
+    )
 
 
 def test_exact_answers_are_the_books():
     # N(4, 3), N(1, 4), N(1, 4): the table in the notes, from the coefficients
-    answers = [exact.interventional(LINEAR[m], {"x": 3.0}).marginal("y") for m in MODELS]
-    assert [(a.mean("y"), a.var("y")) for a in answers] == [pytest.approx((4, 3)), pytest.approx((1, 4)),
-                                                           pytest.approx((1, 4))]
+    answers = [
+        exact.interventional(LINEAR[m], {"x": 3.0}).marginal("y")
+        for m in MODELS
+    ]
+    assert [(a.mean("y"), a.var("y")) for a in answers] == [
+        pytest.approx((4, 3)),
+        pytest.approx((1, 4)),
+        pytest.approx((1, 4)),
+    ]
 
 
 @pytest.mark.parametrize("m", MODELS)
@@ -66,7 +75,10 @@ def test_gotcha_returned_x_is_the_prior(g, m):
     close(g, f"ch3_gotcha_{m}_ex", prior.mean("x"))
     close(g, f"ch3_gotcha_{m}_varx", prior.var("x"))
     # and it is nowhere near the value set
-    assert abs(g[f"ch3_gotcha_{m}_ex"] - g["ch3_x_do"]) > 100 * g[f"ch3_gotcha_{m}_ex_se"]
+    assert (
+        abs(g[f"ch3_gotcha_{m}_ex"] - g["ch3_x_do"])
+        > 100 * g[f"ch3_gotcha_{m}_ex_se"]
+    )
 
 
 @pytest.mark.parametrize("m", MODELS)
@@ -84,9 +96,15 @@ def test_gotcha_covariance_is_the_node_split_models(g, m):
 
 
 def test_gotcha_prose_values(g):
-    assert g["ch3_prior_ex"] == pytest.approx(exact.joint(LINEAR["M2"]).mean("x"))
-    assert g["ch3_prior_varx"] == pytest.approx(exact.joint(LINEAR["M2"]).var("x"))
-    expected = abs(g["ch3_x_do"] - g["ch3_gotcha_M2_ex"]) / g["ch3_gotcha_M2_ex_se"]
+    assert g["ch3_prior_ex"] == pytest.approx(
+        exact.joint(LINEAR["M2"]).mean("x")
+    )
+    assert g["ch3_prior_varx"] == pytest.approx(
+        exact.joint(LINEAR["M2"]).var("x")
+    )
+    expected = (
+        abs(g["ch3_x_do"] - g["ch3_gotcha_M2_ex"]) / g["ch3_gotcha_M2_ex_se"]
+    )
     assert g["ch3_x3_in_se"] == pytest.approx(expected, rel=1e-6)
     assert g["ch3_x3_in_se"] > 100
 
@@ -110,7 +128,9 @@ def test_seeing_by_nuts(g, m):
 def test_seeing_differs_from_doing_in_models_2_and_3(g):
     for m in ("M2", "M3"):
         gap = g[f"ch3_see_{m}_ey"] - g[f"ch3_{m}_do_ey"]
-        se = (g[f"ch3_see_{m}_ey_se"] ** 2 + g[f"ch3_{m}_do_ey_se"] ** 2) ** 0.5
+        se = (
+            g[f"ch3_see_{m}_ey_se"] ** 2 + g[f"ch3_{m}_do_ey_se"] ** 2
+        ) ** 0.5
         assert gap > 20 * se
     gap = g["ch3_see_M1_ey"] - g["ch3_M1_do_ey"]
     se = (g["ch3_see_M1_ey_se"] ** 2 + g["ch3_M1_do_ey_se"] ** 2) ** 0.5
@@ -135,14 +155,22 @@ def test_do_y_separates_model_2_from_model_3(g):
     assert g["ch3_y_do"] != 1.0  # at y' = 1 model 2's X would not move either
     for m in ("M1", "M3"):
         gap = g["ch3_doy_M2_ex"] - g[f"ch3_doy_{m}_ex"]
-        assert abs(gap) > 20 * (g["ch3_doy_M2_ex_se"] ** 2 + g[f"ch3_doy_{m}_ex_se"] ** 2) ** 0.5
+        assert (
+            abs(gap)
+            > 20
+            * (g["ch3_doy_M2_ex_se"] ** 2 + g[f"ch3_doy_{m}_ex_se"] ** 2)
+            ** 0.5
+        )
 
 
 @pytest.mark.parametrize("m", MODELS)
 def test_do_y_sweep_slope(g, m):
-    exact_slope = (exact.interventional(LINEAR[m], {"y": 1.0}).mean("x")
-                   - exact.interventional(LINEAR[m], {"y": 0.0}).mean("x"))
-    assert g[f"ch3_exact_sweep_{m}_slope"] == pytest.approx(exact_slope, abs=1e-12)
+    exact_slope = exact.interventional(LINEAR[m], {"y": 1.0}).mean(
+        "x"
+    ) - exact.interventional(LINEAR[m], {"y": 0.0}).mean("x")
+    assert g[f"ch3_exact_sweep_{m}_slope"] == pytest.approx(
+        exact_slope, abs=1e-12
+    )
     close(g, f"ch3_sweep_{m}_slope", exact_slope, max_se=0.01)
 
 

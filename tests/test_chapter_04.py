@@ -47,7 +47,9 @@ def agrees(g, prefix, target, name="y", z=Z):
     """Both the glued mean and variance are within z standard errors of ``target``."""
     for moment in ("mean", "var"):
         est, se = g[f"{prefix}_{moment}"], g[f"{prefix}_{moment}_se"]
-        assert 0 < se < 0.15, f"{prefix}_{moment}: implausible standard error {se}"
+        assert 0 < se < 0.15, (
+            f"{prefix}_{moment}: implausible standard error {se}"
+        )
         truth = getattr(target, moment)(name)
         if abs(est - truth) >= z * se:
             return False
@@ -65,10 +67,17 @@ def test_exact_values_in_the_prose(glued):
     g = glued(STEM)
     assert g["ch4_exact_prior_mean"] == pytest.approx(prior("M1").mean("y"))
     assert g["ch4_exact_prior_var"] == pytest.approx(prior("M1").var("y"))
-    assert (g["ch4_exact_cond_mean"], g["ch4_exact_cond_var"]) == pytest.approx((4.0, 3.0))
+    assert (
+        g["ch4_exact_cond_mean"],
+        g["ch4_exact_cond_var"],
+    ) == pytest.approx((4.0, 3.0))
     assert g["ch4_N_prior"] == "N(1, 4)"
     assert g["ch4_N_cond"] == "N(4, 3)"
-    assert [g[f"ch4_N_do_{m}"] for m in MODELS] == ["N(4, 3)", "N(1, 4)", "N(1, 4)"]
+    assert [g[f"ch4_N_do_{m}"] for m in MODELS] == [
+        "N(4, 3)",
+        "N(1, 4)",
+        "N(1, 4)",
+    ]
     assert g["ch4_N_prior_x"] == "N(0, 1)"
 
 
@@ -105,10 +114,20 @@ def test_nuts_on_the_posted_model_does_not_complain(glued, m):
 
 def test_site_types(glued):
     g = glued(STEM)
-    assert [g[f"ch4_{m}_x_type"] for m in MODELS] == ["sample", "deterministic", "deterministic"]
+    assert [g[f"ch4_{m}_x_type"] for m in MODELS] == [
+        "sample",
+        "deterministic",
+        "deterministic",
+    ]
     assert g["ch4_M1_types"] == "x: sample, _y: sample, y: deterministic"
-    assert g["ch4_M2_types"] == "_y: sample, _x: sample, y: deterministic, x: deterministic"
-    assert g["ch4_M3_types"] == "_z: sample, _y: sample, y: deterministic, x: deterministic"
+    assert (
+        g["ch4_M2_types"]
+        == "_y: sample, _x: sample, y: deterministic, x: deterministic"
+    )
+    assert (
+        g["ch4_M3_types"]
+        == "_z: sample, _y: sample, y: deterministic, x: deterministic"
+    )
 
 
 def test_logged_messages_under_condition(glued):
@@ -118,12 +137,23 @@ def test_logged_messages_under_condition(glued):
     assert g["ch4_M2_logged_x_observed"] == "False"
 
 
-@pytest.mark.parametrize("name, obj, path", [
-    ("condition", handlers.condition.process_message, "numpyro/handlers.py"),
-    ("do", handlers.do.process_message, "numpyro/handlers.py"),
-    ("substitute", handlers.substitute.process_message, "numpyro/handlers.py"),
-    ("deterministic", numpyro.deterministic, "numpyro/primitives.py"),
-])
+@pytest.mark.parametrize(
+    "name, obj, path",
+    [
+        (
+            "condition",
+            handlers.condition.process_message,
+            "numpyro/handlers.py",
+        ),
+        ("do", handlers.do.process_message, "numpyro/handlers.py"),
+        (
+            "substitute",
+            handlers.substitute.process_message,
+            "numpyro/handlers.py",
+        ),
+        ("deterministic", numpyro.deterministic, "numpyro/primitives.py"),
+    ],
+)
 def test_source_links(glued, name, obj, path):
     link = glued(STEM)[f"ch4_link_{name}"]
     url = numpyro_source_url(obj)
@@ -135,7 +165,10 @@ def test_clamping_is_not_conditioning(glued):
     g = glued(STEM)
     assert g["ch4_clamp_M2_x_share3"] == 1.0
     assert agrees(g, "ch4_clamp_M2_y", prior("M2"))
-    assert abs(g["ch4_clamp_M2_y_mean"] - seeing("M2").mean("y")) > FAR * g["ch4_clamp_M2_y_mean_se"]
+    assert (
+        abs(g["ch4_clamp_M2_y_mean"] - seeing("M2").mean("y"))
+        > FAR * g["ch4_clamp_M2_y_mean_se"]
+    )
 
 
 @pytest.mark.parametrize("m", MODELS)
@@ -143,7 +176,9 @@ def test_substitute_is_a_hard_intervention(glued, m):
     g = glued(STEM)
     assert agrees(g, f"ch4_subst_{m}_y", doing(m))
     assert g[f"ch4_subst_{m}_agrees_do"] == "True"
-    if m != "M1":  # where seeing and doing differ, substitute is not conditioning
+    if (
+        m != "M1"
+    ):  # where seeing and doing differ, substitute is not conditioning
         assert not agrees(g, f"ch4_subst_{m}_y", seeing(m))
 
 
@@ -168,7 +203,9 @@ def test_guarded_handlers_fail_loudly(glued):
     assert g["ch4_guard_condition_error"] == "NotASampleSiteError"
     for handler in ("condition", "do"):
         msg = g[f"ch4_guard_{handler}_message"]
-        assert msg.startswith(f"{handler}: 'x' is a deterministic site, not a sample site")
+        assert msg.startswith(
+            f"{handler}: 'x' is a deterministic site, not a sample site"
+        )
         assert "numpyro.sample('x', dist.Normal(mean, scale))" in msg
         assert "numpyro.handlers.substitute" in msg
 
@@ -189,12 +226,19 @@ def test_exercise_local_variable(glued):
 def test_exercise_condition_on_y(glued):
     g = glued(STEM)
     truth = exact.conditional(LINEAR["M1"], {"y": 5.0}).marginal("x")
-    assert (g["ch4_ex3_exact_mean"], g["ch4_ex3_exact_var"]) == pytest.approx((truth.mean("x"), truth.var("x")))
+    assert (g["ch4_ex3_exact_mean"], g["ch4_ex3_exact_var"]) == pytest.approx(
+        (truth.mean("x"), truth.var("x"))
+    )
     assert agrees(g, "ch4_ex3_x", truth, name="x")
 
 
 def test_exercise_own_guard(glued):
     g = glued(STEM)
-    assert g["ch4_ex4_message"] == "'x' is a deterministic site, not a sample site"
+    assert (
+        g["ch4_ex4_message"]
+        == "'x' is a deterministic site, not a sample site"
+    )
     assert g["ch4_ex4_scm2_x"] == 3.0
-    assert g["ch4_ex4_typo_observed"] == "False"  # the typo goes through unnoticed
+    assert (
+        g["ch4_ex4_typo_observed"] == "False"
+    )  # the typo goes through unnoticed

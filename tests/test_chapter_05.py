@@ -47,9 +47,17 @@ def exact_answer(q, m, queries):
     elif q == "do_y":
         d, v = exact.interventional(scm, {"y": queries["do_y"]}), "x"
     elif q == "cf_xy":  # the softly observed twin network
-        d, v = soft_counterfactual(scm, queries["seen"], queries["had"], queries["obs_scale"]), "y"
+        d, v = (
+            soft_counterfactual(
+                scm, queries["seen"], queries["had"], queries["obs_scale"]
+            ),
+            "y",
+        )
     elif q == "cf_x":
-        d, v = exact.counterfactual(scm, queries["seen_x"], queries["had"]), "y"
+        d, v = (
+            exact.counterfactual(scm, queries["seen_x"], queries["had"]),
+            "y",
+        )
     else:
         raise KeyError(q)
     return d.mean(v), d.var(v)
@@ -85,20 +93,30 @@ def test_five_three_three(g):
 @pytest.mark.parametrize("m", MODELS)
 def test_exact_distributions_in_the_prose(g, queries, m):
     scm = LINEAR[m]
-    assert g[f"ch5_cfx_{m}"] == describe_exact(exact.counterfactual(scm, queries["seen_x"], queries["had"]), "y")
-    assert g[f"ch5_do_{m}"] == describe_exact(exact.interventional(scm, queries["had"]), "y")
-    assert g[f"ch5_see_{m}"] == describe_exact(exact.conditional(scm, {"x": 3.0}), "y")
+    assert g[f"ch5_cfx_{m}"] == describe_exact(
+        exact.counterfactual(scm, queries["seen_x"], queries["had"]), "y"
+    )
+    assert g[f"ch5_do_{m}"] == describe_exact(
+        exact.interventional(scm, queries["had"]), "y"
+    )
+    assert g[f"ch5_see_{m}"] == describe_exact(
+        exact.conditional(scm, {"x": 3.0}), "y"
+    )
 
 
 @pytest.mark.parametrize("m", MODELS)
 def test_twin_network(g, queries, m):
-    soft = soft_counterfactual(LINEAR[m], queries["seen"], queries["had"], queries["obs_scale"])
+    soft = soft_counterfactual(
+        LINEAR[m], queries["seen"], queries["had"], queries["obs_scale"]
+    )
     assert g[f"ch5_soft_{m}_mean"] == pytest.approx(soft.mean("y"))
     assert g[f"ch5_soft_{m}_var"] == pytest.approx(soft.var("y"))
     check(g, f"ch5_twin_{m}_mean", soft.mean("y"), 0.01)
     check(g, f"ch5_twin_{m}_var", soft.var("y"), 0.01)
     # the relaxation moves the exact point answer by little
-    hard = exact.counterfactual(LINEAR[m], queries["seen"], queries["had"]).mean("y")
+    hard = exact.counterfactual(
+        LINEAR[m], queries["seen"], queries["had"]
+    ).mean("y")
     assert abs(soft.mean("y") - hard) < 0.01
 
 
@@ -124,8 +142,14 @@ def test_population_average_is_the_intervention(g, queries, m):
 
 
 SUMMARY = ["joint_y", "see", "do_x", "do_y", "cf_xy", "cf_x"]
-MAX_SE = {"joint_y": (0.02, 0.05), "see": (0.1, 0.3), "do_x": (0.02, 0.05), "do_y": (0.02, 0.05),
-          "cf_xy": (0.01, 0.01), "cf_x": (0.1, 0.3)}
+MAX_SE = {
+    "joint_y": (0.02, 0.05),
+    "see": (0.1, 0.3),
+    "do_x": (0.02, 0.05),
+    "do_y": (0.02, 0.05),
+    "cf_xy": (0.01, 0.01),
+    "cf_x": (0.1, 0.3),
+}
 
 
 @pytest.mark.parametrize("m", MODELS)

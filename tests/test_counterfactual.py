@@ -25,7 +25,9 @@ def trace_of(model, key=0):
 
 def full_evidence(m, evidence):
     """Model 3's x is Delta(z): seeing X is seeing Z."""
-    return dict(evidence) | ({"z": evidence["x"]} if m == "M3" and "x" in evidence else {})
+    return dict(evidence) | (
+        {"z": evidence["x"]} if m == "M3" and "x" in evidence else {}
+    )
 
 
 # --- structural_values ----------------------------------------------------------------------
@@ -37,7 +39,9 @@ def test_structural_values_is_the_affine_map_of_the_noises(m):
     for _ in range(5):
         n = rng.normal(size=len(scm.order))
         values = cf.structural_values(scm, dict(zip(scm.order, n)))
-        np.testing.assert_allclose([values[v] for v in scm.order], a @ (c + s @ n), atol=1e-12)
+        np.testing.assert_allclose(
+            [values[v] for v in scm.order], a @ (c + s @ n), atol=1e-12
+        )
 
 
 def test_structural_values_replaces_only_the_intervened_equation():
@@ -63,19 +67,31 @@ CASES = [  # (evidence, antecedent, variable asked about)
 @pytest.mark.parametrize("evidence, do, name", CASES)
 def test_exact_twin_solves_for_the_noises(m, evidence, do, name):
     """With X and Y seen, abduction is solving the equations: the twin network's answer is exact."""
-    model = handlers.condition(cf.twin_network(LINEAR[m], do), full_evidence(m, evidence))
+    model = handlers.condition(
+        cf.twin_network(LINEAR[m], do), full_evidence(m, evidence)
+    )
     tr = trace_of(model)
-    unobserved = [n for n, site in tr.items() if site["type"] == "sample" and not site["is_observed"]]
+    unobserved = [
+        n
+        for n, site in tr.items()
+        if site["type"] == "sample" and not site["is_observed"]
+    ]
     assert unobserved == []
     truth = exact.counterfactual(LINEAR[m], evidence, do)
     assert truth.var(name) == pytest.approx(0.0, abs=1e-9)
-    assert float(tr[f"{name}_cf"]["value"]) == pytest.approx(truth.mean(name), abs=1e-5)
+    assert float(tr[f"{name}_cf"]["value"]) == pytest.approx(
+        truth.mean(name), abs=1e-5
+    )
 
 
 def test_book_example_five_three_three():
     answers = []
     for m in MODELS:
-        tr = trace_of(handlers.condition(cf.twin_network(LINEAR[m], {"x": 3.0}), full_evidence(m, SEEN)))
+        tr = trace_of(
+            handlers.condition(
+                cf.twin_network(LINEAR[m], {"x": 3.0}), full_evidence(m, SEEN)
+            )
+        )
         answers.append(float(tr["y_cf"]["value"]))
     np.testing.assert_allclose(answers, [5.0, 3.0, 3.0], atol=1e-5)
 
@@ -83,8 +99,14 @@ def test_book_example_five_three_three():
 def test_exact_twin_sites():
     tr = trace_of(cf.twin_network(LINEAR["M2"], {"x": 3.0}))
     kinds = {name: site["type"] for name, site in tr.items()}
-    assert kinds == {"y": "sample", "n_y": "deterministic", "x": "sample", "n_x": "deterministic",
-                     "y_cf": "deterministic", "x_cf": "deterministic"}
+    assert kinds == {
+        "y": "sample",
+        "n_y": "deterministic",
+        "x": "sample",
+        "n_x": "deterministic",
+        "y_cf": "deterministic",
+        "x_cf": "deterministic",
+    }
     assert float(tr["x_cf"]["value"]) == 3.0
     # the counterfactual world reuses the factual noise: y is upstream of x, so y_cf = y in M2
     assert float(tr["y_cf"]["value"]) == pytest.approx(float(tr["y"]["value"]))
@@ -92,9 +114,13 @@ def test_exact_twin_sites():
 
 @pytest.mark.parametrize("m", MODELS)
 def test_population_average_of_counterfactuals_is_the_intervention(m):
-    draws = sample(cf.twin_network(LINEAR[m], {"x": 3.0}), 200_000, jax.random.PRNGKey(11))
+    draws = sample(
+        cf.twin_network(LINEAR[m], {"x": 3.0}), 200_000, jax.random.PRNGKey(11)
+    )
     g = exact.interventional(LINEAR[m], {"x": 3.0})
-    assert stats.moments(draws["y_cf"]).agrees_with(g.mean("y"), g.var("y"), z=Z)
+    assert stats.moments(draws["y_cf"]).agrees_with(
+        g.mean("y"), g.var("y"), z=Z
+    )
     # the factual copy is the model's own joint
     j = exact.joint(LINEAR[m])
     assert stats.moments(draws["y"]).agrees_with(j.mean("y"), j.var("y"), z=Z)
@@ -104,33 +130,67 @@ def test_population_average_of_counterfactuals_is_the_intervention(m):
 def test_soft_twin_sites():
     tr = trace_of(cf.twin_network(LINEAR["M3"], {"x": 3.0}, obs_scale=0.1))
     kinds = {name: site["type"] for name, site in tr.items()}
-    assert kinds == {"n_z": "sample", "n_y": "sample", "z": "deterministic", "x": "sample",
-                     "y": "sample", "z_cf": "deterministic", "x_cf": "deterministic",
-                     "y_cf": "deterministic"}
-    assert float(tr["x"]["value"]) != float(tr["z"]["value"])  # measured with error
-    assert float(tr["z_cf"]["value"]) == float(tr["z"]["value"])  # the same noise in both worlds
+    assert kinds == {
+        "n_z": "sample",
+        "n_y": "sample",
+        "z": "deterministic",
+        "x": "sample",
+        "y": "sample",
+        "z_cf": "deterministic",
+        "x_cf": "deterministic",
+        "y_cf": "deterministic",
+    }
+    assert float(tr["x"]["value"]) != float(
+        tr["z"]["value"]
+    )  # measured with error
+    assert float(tr["z_cf"]["value"]) == float(
+        tr["z"]["value"]
+    )  # the same noise in both worlds
 
 
-@pytest.mark.parametrize("m, do, name, key", [("M1", {"x": 3.0}, "y", 1), ("M3", {"x": 3.0}, "y", 2),
-                                              ("M2", {"y": 5.0}, "x", 3)])
+@pytest.mark.parametrize(
+    "m, do, name, key",
+    [
+        ("M1", {"x": 3.0}, "y", 1),
+        ("M3", {"x": 3.0}, "y", 2),
+        ("M2", {"y": 5.0}, "x", 3),
+    ],
+)
 def test_soft_twin_nuts_agrees_with_its_exact_answer(m, do, name, key):
     obs_scale = 0.05
-    post = condition_nuts(cf.twin_network(LINEAR[m], do, obs_scale=obs_scale), SEEN, jax.random.PRNGKey(key),
-                          num_samples=3000)
+    post = condition_nuts(
+        cf.twin_network(LINEAR[m], do, obs_scale=obs_scale),
+        SEEN,
+        jax.random.PRNGKey(key),
+        num_samples=3000,
+    )
     assert post.num_divergences() == 0
     g = cf.soft_counterfactual(LINEAR[m], SEEN, do, obs_scale)
     est = post.moments(f"{name}_cf")
     assert est.agrees_with(g.mean(name), g.var(name), z=Z)
     # and the relaxed answer is close to the exact point
-    assert abs(g.mean(name) - exact.counterfactual(LINEAR[m], SEEN, do).mean(name)) < 0.01
+    assert (
+        abs(
+            g.mean(name) - exact.counterfactual(LINEAR[m], SEEN, do).mean(name)
+        )
+        < 0.01
+    )
 
 
 @pytest.mark.parametrize("m", MODELS)
 def test_soft_counterfactual_tends_to_the_exact_one(m):
     truth = exact.counterfactual(LINEAR[m], SEEN, {"x": 3.0})
-    errors = [abs(cf.soft_counterfactual(LINEAR[m], SEEN, {"x": 3.0}, s).mean("y") - truth.mean("y"))
-              for s in (0.3, 0.1, 0.03, 0.01)]
-    variances = [cf.soft_counterfactual(LINEAR[m], SEEN, {"x": 3.0}, s).var("y") for s in (0.3, 0.1, 0.03, 0.01)]
+    errors = [
+        abs(
+            cf.soft_counterfactual(LINEAR[m], SEEN, {"x": 3.0}, s).mean("y")
+            - truth.mean("y")
+        )
+        for s in (0.3, 0.1, 0.03, 0.01)
+    ]
+    variances = [
+        cf.soft_counterfactual(LINEAR[m], SEEN, {"x": 3.0}, s).var("y")
+        for s in (0.3, 0.1, 0.03, 0.01)
+    ]
     assert all(a > b for a, b in zip(errors, errors[1:]))
     assert all(a > b for a, b in zip(variances, variances[1:]))
     assert errors[-1] < 1e-3 and variances[-1] < 1e-3
@@ -171,77 +231,162 @@ def test_twin_network_is_cached_and_checks_its_arguments():
 def test_do_composed_with_condition_is_the_counterfactual_given_x(order):
     """NUTS on NumPyro's own handlers, composed either way, gives P(Y had X been 3 | X = 1) in model 2."""
     if order == "condition(do(.))":
-        model = handlers.condition(handlers.do(SAMPLE_SITE["M2"], data={"x": 3.0}), data={"x": 1.0})
+        model = handlers.condition(
+            handlers.do(SAMPLE_SITE["M2"], data={"x": 3.0}), data={"x": 1.0}
+        )
     else:
-        model = handlers.do(handlers.condition(SAMPLE_SITE["M2"], data={"x": 1.0}), data={"x": 3.0})
-    mcmc = MCMC(NUTS(model), num_warmup=500, num_samples=4000, num_chains=2, progress_bar=False,
-                chain_method="sequential")
+        model = handlers.do(
+            handlers.condition(SAMPLE_SITE["M2"], data={"x": 1.0}),
+            data={"x": 3.0},
+        )
+    mcmc = MCMC(
+        NUTS(model),
+        num_warmup=500,
+        num_samples=4000,
+        num_chains=2,
+        progress_bar=False,
+        chain_method="sequential",
+    )
     mcmc.run(jax.random.PRNGKey(7))
-    est = stats.mcmc_moments(np.asarray(mcmc.get_samples(group_by_chain=True)["y"]))
+    est = stats.mcmc_moments(
+        np.asarray(mcmc.get_samples(group_by_chain=True)["y"])
+    )
     g = exact.counterfactual(LINEAR["M2"], {"x": 1.0}, {"x": 3.0})
     assert (g.mean("y"), g.var("y")) == pytest.approx((2.0, 3.0))
     assert est.agrees_with(g.mean("y"), g.var("y"), z=Z)
     # neither the intervention P(Y | do(X = 3)) nor the conditional P(Y | X = 3)
-    for other in (exact.interventional(LINEAR["M2"], {"x": 3.0}), exact.conditional(LINEAR["M2"], {"x": 3.0})):
+    for other in (
+        exact.interventional(LINEAR["M2"], {"x": 3.0}),
+        exact.conditional(LINEAR["M2"], {"x": 3.0}),
+    ):
         assert not est.agrees_with(other.mean("y"), other.var("y"), z=Z)
 
 
 # --- side_by_side -------------------------------------------------------------------------------
 def test_side_by_side_prefixes_and_keeps_models_independent():
-    both = cf.side_by_side({m: handlers.condition(cf.twin_network(LINEAR[m], {"x": 3.0}), full_evidence(m, SEEN))
-                            for m in MODELS})
+    both = cf.side_by_side(
+        {
+            m: handlers.condition(
+                cf.twin_network(LINEAR[m], {"x": 3.0}), full_evidence(m, SEEN)
+            )
+            for m in MODELS
+        }
+    )
     tr = trace_of(both)
     assert {n.split("/")[0] for n in tr} == set(MODELS)
-    np.testing.assert_allclose([float(tr[f"{m}/y_cf"]["value"]) for m in MODELS], [5.0, 3.0, 3.0], atol=1e-5)
+    np.testing.assert_allclose(
+        [float(tr[f"{m}/y_cf"]["value"]) for m in MODELS],
+        [5.0, 3.0, 3.0],
+        atol=1e-5,
+    )
 
 
 def test_side_by_side_nuts_gives_each_posterior():
-    models = {m: handlers.condition(SAMPLE_SITE[m], full_evidence(m, {"x": 3.0})) for m in MODELS}
-    mcmc = MCMC(NUTS(cf.side_by_side(models)), num_warmup=500, num_samples=3000, num_chains=2,
-                chain_method="sequential", progress_bar=False)
+    models = {
+        m: handlers.condition(SAMPLE_SITE[m], full_evidence(m, {"x": 3.0}))
+        for m in MODELS
+    }
+    mcmc = MCMC(
+        NUTS(cf.side_by_side(models)),
+        num_warmup=500,
+        num_samples=3000,
+        num_chains=2,
+        chain_method="sequential",
+        progress_bar=False,
+    )
     mcmc.run(jax.random.PRNGKey(3))
     samples = mcmc.get_samples(group_by_chain=True)
     assert sorted(samples) == ["M1/y", "M2/y", "M3/y"]
     for m in MODELS:
         g = exact.conditional(LINEAR[m], {"x": 3.0})
-        assert stats.mcmc_moments(np.asarray(samples[f"{m}/y"])).agrees_with(g.mean("y"), g.var("y"), z=Z)
+        assert stats.mcmc_moments(np.asarray(samples[f"{m}/y"])).agrees_with(
+            g.mean("y"), g.var("y"), z=Z
+        )
 
 
 # --- comparing answers ----------------------------------------------------------------------------
 def test_partitions_of_the_ladder():
     seen, had = SEEN, {"x": 3.0}
-    assert cf.partition({m: exact.joint(LINEAR[m]) for m in MODELS}, ["x", "y"]) == [["M1", "M2", "M3"]]
-    assert cf.partition({m: exact.conditional(LINEAR[m], {"x": 3.0}) for m in MODELS}, "y") == [["M1", "M2", "M3"]]
-    assert cf.partition({m: exact.interventional(LINEAR[m], had) for m in MODELS}, "y") == [["M1"], ["M2", "M3"]]
-    assert cf.partition({m: exact.interventional(LINEAR[m], {"y": 3.0}) for m in MODELS}, "x") == [["M1", "M3"], ["M2"]]
-    assert cf.partition({m: exact.counterfactual(LINEAR[m], seen, had) for m in MODELS}, "y") == [["M1"], ["M2", "M3"]]
-    assert cf.partition({m: exact.counterfactual(LINEAR[m], {"x": 1.0}, had) for m in MODELS}, "y") == [["M1"], ["M2", "M3"]]
-    assert cf.partition({m: exact.counterfactual(LINEAR[m], seen, {"y": 5.0}) for m in MODELS}, "x") == [["M1", "M3"], ["M2"]]
+    assert cf.partition(
+        {m: exact.joint(LINEAR[m]) for m in MODELS}, ["x", "y"]
+    ) == [["M1", "M2", "M3"]]
+    assert cf.partition(
+        {m: exact.conditional(LINEAR[m], {"x": 3.0}) for m in MODELS}, "y"
+    ) == [["M1", "M2", "M3"]]
+    assert cf.partition(
+        {m: exact.interventional(LINEAR[m], had) for m in MODELS}, "y"
+    ) == [["M1"], ["M2", "M3"]]
+    assert cf.partition(
+        {m: exact.interventional(LINEAR[m], {"y": 3.0}) for m in MODELS}, "x"
+    ) == [["M1", "M3"], ["M2"]]
+    assert cf.partition(
+        {m: exact.counterfactual(LINEAR[m], seen, had) for m in MODELS}, "y"
+    ) == [["M1"], ["M2", "M3"]]
+    assert cf.partition(
+        {m: exact.counterfactual(LINEAR[m], {"x": 1.0}, had) for m in MODELS},
+        "y",
+    ) == [["M1"], ["M2", "M3"]]
+    assert cf.partition(
+        {m: exact.counterfactual(LINEAR[m], seen, {"y": 5.0}) for m in MODELS},
+        "x",
+    ) == [["M1", "M3"], ["M2"]]
 
 
 def test_separated_pairs():
     assert cf.separated_pairs([["M1", "M2", "M3"]]) == []
-    assert cf.separated_pairs([["M1", "M3"], ["M2"]]) == [("M1", "M2"), ("M2", "M3")]
-    assert cf.separated_pairs([["M1"], ["M2"], ["M3"]]) == [("M1", "M2"), ("M1", "M3"), ("M2", "M3")]
+    assert cf.separated_pairs([["M1", "M3"], ["M2"]]) == [
+        ("M1", "M2"),
+        ("M2", "M3"),
+    ]
+    assert cf.separated_pairs([["M1"], ["M2"], ["M3"]]) == [
+        ("M1", "M2"),
+        ("M1", "M3"),
+        ("M2", "M3"),
+    ]
 
 
 def test_describe():
-    assert cf.describe_exact(exact.counterfactual(LINEAR["M2"], {"x": 1.0}, {"x": 3.0}), "y") == "N(2, 3)"
-    assert cf.describe_exact(exact.counterfactual(LINEAR["M2"], SEEN, {"y": 5.0}), "x") == "1.5 (a point)"
-    assert cf.describe_exact(exact.interventional(LINEAR["M2"], {"y": 3.0}), "x") == "N(0.5, 0.75)"
-    assert cf.describe_estimate(stats.Moments(2.0123, 0.04, 3.1, 0.1, 1000.0)) == "N(2.01 ± 0.04, 3.1 ± 0.1)"
+    assert (
+        cf.describe_exact(
+            exact.counterfactual(LINEAR["M2"], {"x": 1.0}, {"x": 3.0}), "y"
+        )
+        == "N(2, 3)"
+    )
+    assert (
+        cf.describe_exact(
+            exact.counterfactual(LINEAR["M2"], SEEN, {"y": 5.0}), "x"
+        )
+        == "1.5 (a point)"
+    )
+    assert (
+        cf.describe_exact(exact.interventional(LINEAR["M2"], {"y": 3.0}), "x")
+        == "N(0.5, 0.75)"
+    )
+    assert (
+        cf.describe_estimate(stats.Moments(2.0123, 0.04, 3.1, 0.1, 1000.0))
+        == "N(2.01 ± 0.04, 3.1 ± 0.1)"
+    )
 
 
 def test_plot_ladder_draws_every_query_and_model():
     import matplotlib.pyplot as plt
 
-    rungs = [("seeing", [("q1", [["M1", "M2", "M3"]])]),
-             ("doing", [("q2", [["M1"], ["M2", "M3"]]), ("q3", [["M1", "M3"], ["M2"]])])]
+    rungs = [
+        ("seeing", [("q1", [["M1", "M2", "M3"]])]),
+        (
+            "doing",
+            [("q2", [["M1"], ["M2", "M3"]]), ("q3", [["M1", "M3"], ["M2"]])],
+        ),
+    ]
     fig = cf.plot_ladder(rungs)
     texts = [t.get_text() for t in fig.axes[0].texts]
     assert {"q1", "q2", "q3"} <= set(texts)
     assert texts.count("M1") == 3 and texts.count("M2") == 3
-    assert any("seeing" in t for t in texts) and any("doing" in t for t in texts)
+    assert any("seeing" in t for t in texts) and any(
+        "doing" in t for t in texts
+    )
     # the pairs each query tells apart
-    assert "none" in texts and "M1–M2, M1–M3" in texts and "M1–M2, M2–M3" in texts
+    assert (
+        "none" in texts and "M1–M2, M1–M3" in texts and "M1–M2, M2–M3" in texts
+    )
     plt.close(fig)

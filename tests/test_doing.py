@@ -50,25 +50,40 @@ def test_node_split_unknown_variable():
 @pytest.mark.parametrize("m", MODELS)
 def test_node_split_is_what_predictive_of_do_returns(m):
     """The (x, y) pairs Predictive reports under do(x = 3) follow the split model's joint, covariance included."""
-    draws = Predictive(handlers.do(SAMPLE_SITE[m], data={"x": 3.0}), num_samples=100_000,
-                       parallel=True)(jax.random.PRNGKey(31))
+    draws = Predictive(
+        handlers.do(SAMPLE_SITE[m], data={"x": 3.0}),
+        num_samples=100_000,
+        parallel=True,
+    )(jax.random.PRNGKey(31))
     x, y = np.asarray(draws["x"]), np.asarray(draws["y"])
     g = exact.joint(doing.node_split(LINEAR[m], {"x": 3.0}), ["x", "y"])
     assert stats.moments(x).agrees_with(g.mean("x"), g.var("x"), Z)
     assert stats.moments(y).agrees_with(g.mean("y"), g.var("y"), Z)
     cov, se = stats.covariance_se(x, y)
     assert abs(cov - g.cov_of("x", "y")) < Z * se
-    assert abs(np.mean(x) - 3.0) > 100 * stats.moments(x).mean_se  # the gotcha: x is not 3
+    assert (
+        abs(np.mean(x) - 3.0) > 100 * stats.moments(x).mean_se
+    )  # the gotcha: x is not 3
 
 
 def test_pretty_equation():
     assert doing.pretty_equation(LINEAR["M1"], "y") == "y := 1 + x + √3 N_y"
-    assert doing.pretty_equation(LINEAR["M2"], "x") == "x := -0.25 + 0.25 y + √3/2 N_x"
-    assert doing.pretty_equation(LINEAR["M2"], "y") == "y := 1 + 2 N_y"  # integer scales stay
+    assert (
+        doing.pretty_equation(LINEAR["M2"], "x")
+        == "x := -0.25 + 0.25 y + √3/2 N_x"
+    )
+    assert (
+        doing.pretty_equation(LINEAR["M2"], "y") == "y := 1 + 2 N_y"
+    )  # integer scales stay
     assert doing.pretty_equation(LINEAR["M3"], "x") == "x := z"
-    assert doing.pretty_equation(LINEAR["M1"].intervene({"x": 3.0}), "x") == "x := 3"
+    assert (
+        doing.pretty_equation(LINEAR["M1"].intervene({"x": 3.0}), "x")
+        == "x := 3"
+    )
     odd = exact.LinearGaussianSCM("odd", ("x",), {"x": 0.0}, {}, {"x": 0.3})
-    assert doing.pretty_equation(odd, "x") == "x := 0.3 N_x"  # not a root: left as is
+    assert (
+        doing.pretty_equation(odd, "x") == "x := 0.3 N_x"
+    )  # not a root: left as is
 
 
 @pytest.mark.parametrize("m", MODELS)
@@ -78,13 +93,19 @@ def test_surgery_figure(m):
     fig = doing.surgery_figure(LINEAR[m], {"x": 3.0}, title=m)
     try:
         left, right = fig.axes
-        assert left.get_title() == m and right.get_title() == f"{m} under do(x = 3)"
+        assert (
+            left.get_title() == m
+            and right.get_title() == f"{m} under do(x = 3)"
+        )
         assert len(left.images) == 1 and len(right.images) == 1
         texts = [t.get_text() for t in right.texts]
         assert "x := 3" in texts
-        assert [t.get_text() for t in left.texts] == [doing.pretty_equation(LINEAR[m], v)
-                                                       for v in LINEAR[m].order]
-        highlighted = [t.get_text() for t in right.texts if t.get_fontweight() == "bold"]
+        assert [t.get_text() for t in left.texts] == [
+            doing.pretty_equation(LINEAR[m], v) for v in LINEAR[m].order
+        ]
+        highlighted = [
+            t.get_text() for t in right.texts if t.get_fontweight() == "bold"
+        ]
         assert highlighted == ["x := 3"]
     finally:
         plt.close(fig)
@@ -93,7 +114,9 @@ def test_surgery_figure(m):
 @pytest.mark.parametrize("m", MODELS)
 def test_sweep_matches_exact(m):
     values = [-2.0, 1.0, 4.0]
-    est = doing.sweep(SAMPLE_SITE[m], "y", values, "x", 50_000, jax.random.PRNGKey(32))
+    est = doing.sweep(
+        SAMPLE_SITE[m], "y", values, "x", 50_000, jax.random.PRNGKey(32)
+    )
     assert len(est) == len(values)
     for v, e in zip(values, est):
         g = exact.interventional(LINEAR[m], {"y": v})
@@ -119,7 +142,10 @@ def test_slope_se_is_calibrated():
     rng = np.random.default_rng(0)
     xs = np.linspace(-5, 7, 13)
     ses = np.full(xs.shape, 0.01)
-    slopes = [doing.slope(xs, 0.25 * xs + rng.normal(0, 0.01, xs.shape), ses)[0] for _ in range(4000)]
+    slopes = [
+        doing.slope(xs, 0.25 * xs + rng.normal(0, 0.01, xs.shape), ses)[0]
+        for _ in range(4000)
+    ]
     _, se = doing.slope(xs, 0.25 * xs, ses)
     assert np.mean(slopes) == pytest.approx(0.25, abs=4 * se / np.sqrt(4000))
     assert np.std(slopes) == pytest.approx(se, rel=0.05)

@@ -13,35 +13,51 @@ S3 = np.sqrt(3.0)
 def test_joint_of_x_and_y_is_shared(m):
     g = exact.joint(LINEAR[m], ["x", "y"])
     np.testing.assert_allclose(g.mean_vector, [0.0, 1.0], atol=1e-12)
-    np.testing.assert_allclose(g.covariance, [[1.0, 1.0], [1.0, 4.0]], atol=1e-12)
+    np.testing.assert_allclose(
+        g.covariance, [[1.0, 1.0], [1.0, 4.0]], atol=1e-12
+    )
 
 
 @pytest.mark.parametrize("m", MODELS)
 def test_seeing_x_equals_3(m):
     g = exact.conditional(LINEAR[m], {"x": 3.0}, ["y"])
-    assert g.mean("y") == pytest.approx(4.0) and g.var("y") == pytest.approx(3.0)
+    assert g.mean("y") == pytest.approx(4.0) and g.var("y") == pytest.approx(
+        3.0
+    )
 
 
-@pytest.mark.parametrize("m, mean, var", [("M1", 4.0, 3.0), ("M2", 1.0, 4.0), ("M3", 1.0, 4.0)])
+@pytest.mark.parametrize(
+    "m, mean, var", [("M1", 4.0, 3.0), ("M2", 1.0, 4.0), ("M3", 1.0, 4.0)]
+)
 def test_doing_x_equals_3(m, mean, var):
     g = exact.interventional(LINEAR[m], {"x": 3.0}, ["y"])
-    assert g.mean("y") == pytest.approx(mean) and g.var("y") == pytest.approx(var)
+    assert g.mean("y") == pytest.approx(mean) and g.var("y") == pytest.approx(
+        var
+    )
 
 
 @pytest.mark.parametrize("y_new", [-2.0, 1.0, 5.0])
 @pytest.mark.parametrize("m", MODELS)
 def test_doing_y(m, y_new):
-    expected = {"M1": (0.0, 1.0), "M2": ((y_new - 1) / 4, 0.75), "M3": (0.0, 1.0)}[m]
+    expected = {
+        "M1": (0.0, 1.0),
+        "M2": ((y_new - 1) / 4, 0.75),
+        "M3": (0.0, 1.0),
+    }[m]
     g = exact.interventional(LINEAR[m], {"y": y_new}, ["x"])
     assert (g.mean("x"), g.var("x")) == pytest.approx(expected)
 
 
-@pytest.mark.parametrize("x, y, x_new", [(1.0, 3.0, 3.0), (-0.5, 2.0, 1.5), (2.0, -1.0, 0.0)])
+@pytest.mark.parametrize(
+    "x, y, x_new", [(1.0, 3.0, 3.0), (-0.5, 2.0, 1.5), (2.0, -1.0, 0.0)]
+)
 @pytest.mark.parametrize("m", MODELS)
 def test_counterfactual_y_given_x_and_y(m, x, y, x_new):
     expected = {"M1": y + (x_new - x), "M2": y, "M3": y}[m]
     g = exact.counterfactual(LINEAR[m], {"x": x, "y": y}, {"x": x_new}, ["y"])
-    assert g.mean("y") == pytest.approx(expected) and g.var("y") == pytest.approx(0.0, abs=1e-12)
+    assert g.mean("y") == pytest.approx(expected) and g.var(
+        "y"
+    ) == pytest.approx(0.0, abs=1e-12)
 
 
 @pytest.mark.parametrize("x, x_new", [(1.0, 3.0), (-1.0, 0.5)])
@@ -49,7 +65,9 @@ def test_counterfactual_y_given_x_and_y(m, x, y, x_new):
 def test_counterfactual_y_given_x_only(m, x, x_new):
     expected = {"M1": x_new + 1, "M2": 1 + x, "M3": 1 + x}[m]
     g = exact.counterfactual(LINEAR[m], {"x": x}, {"x": x_new}, ["y"])
-    assert g.mean("y") == pytest.approx(expected) and g.var("y") == pytest.approx(3.0)
+    assert g.mean("y") == pytest.approx(expected) and g.var(
+        "y"
+    ) == pytest.approx(3.0)
 
 
 @pytest.mark.parametrize("x, y, y_new", [(1.0, 3.0, 5.0), (0.0, -1.0, 2.0)])
@@ -57,28 +75,47 @@ def test_counterfactual_y_given_x_only(m, x, x_new):
 def test_counterfactual_x_given_x_and_y(m, x, y, y_new):
     expected = {"M1": x, "M2": x + (y_new - y) / 4, "M3": x}[m]
     g = exact.counterfactual(LINEAR[m], {"x": x, "y": y}, {"y": y_new}, ["x"])
-    assert g.mean("x") == pytest.approx(expected) and g.var("x") == pytest.approx(0.0, abs=1e-12)
+    assert g.mean("x") == pytest.approx(expected) and g.var(
+        "x"
+    ) == pytest.approx(0.0, abs=1e-12)
 
 
 def test_worked_examples_of_the_facts_table():
-    cf = [exact.counterfactual(LINEAR[m], {"x": 1.0, "y": 3.0}, {"x": 3.0}).mean("y") for m in MODELS]
+    cf = [
+        exact.counterfactual(LINEAR[m], {"x": 1.0, "y": 3.0}, {"x": 3.0}).mean(
+            "y"
+        )
+        for m in MODELS
+    ]
     assert cf == pytest.approx([5.0, 3.0, 3.0])
-    only_x = [exact.counterfactual(LINEAR[m], {"x": 1.0}, {"x": 3.0}).marginal("y") for m in MODELS]
+    only_x = [
+        exact.counterfactual(LINEAR[m], {"x": 1.0}, {"x": 3.0}).marginal("y")
+        for m in MODELS
+    ]
     assert [g.mean("y") for g in only_x] == pytest.approx([4.0, 2.0, 2.0])
     assert [g.var("y") for g in only_x] == pytest.approx([3.0, 3.0, 3.0])
 
 
 @pytest.mark.parametrize("m", MODELS)
-def test_averaging_counterfactuals_over_the_population_gives_the_interventional(m):
+def test_averaging_counterfactuals_over_the_population_gives_the_interventional(
+    m,
+):
     # E over X ~ P(X) of the counterfactual given X = x equals P(Y | do(X = 3)) (law of total variance)
     xs = np.linspace(-6, 6, 2001)
-    w = np.exp(-xs**2 / 2)
+    w = np.exp(-(xs**2) / 2)
     w /= w.sum()
-    cfs = [exact.counterfactual(LINEAR[m], {"x": float(x)}, {"x": 3.0}).marginal("y") for x in xs[::50]]
+    cfs = [
+        exact.counterfactual(LINEAR[m], {"x": float(x)}, {"x": 3.0}).marginal(
+            "y"
+        )
+        for x in xs[::50]
+    ]
     means = np.array([g.mean("y") for g in cfs])
     wt = w[::50] / w[::50].sum()
     mean = float(wt @ means)
-    var = float(wt @ np.array([g.var("y") for g in cfs]) + wt @ (means - mean) ** 2)
+    var = float(
+        wt @ np.array([g.var("y") for g in cfs]) + wt @ (means - mean) ** 2
+    )
     target = exact.interventional(LINEAR[m], {"x": 3.0}).marginal("y")
     assert mean == pytest.approx(target.mean("y"), abs=1e-6)
     assert var == pytest.approx(target.var("y"), rel=2e-3)
@@ -86,8 +123,13 @@ def test_averaging_counterfactuals_over_the_population_gives_the_interventional(
 
 def test_soft_relaxation_of_model_3_has_the_documented_answer():
     for eps in (0.01, 0.1, 0.5):
-        soft = exact.LinearGaussianSCM("M3 soft", ("z", "x", "y"), {"y": 1.0},
-                                       {"x": {"z": 1.0}, "y": {"z": 1.0}}, {"z": 1.0, "x": eps, "y": S3})
+        soft = exact.LinearGaussianSCM(
+            "M3 soft",
+            ("z", "x", "y"),
+            {"y": 1.0},
+            {"x": {"z": 1.0}, "y": {"z": 1.0}},
+            {"z": 1.0, "x": eps, "y": S3},
+        )
         g = exact.conditional(soft, {"x": 3.0}, ["y"])
         assert g.mean("y") == pytest.approx(1 + 3 / (1 + eps**2))
         assert g.var("y") == pytest.approx(3 + eps**2 / (1 + eps**2))
@@ -108,7 +150,9 @@ def test_unknown_variables_are_refused():
 
 def test_parents_must_come_first():
     with pytest.raises(ValueError, match="must come before"):
-        exact.LinearGaussianSCM("bad", ("y", "x"), {}, {"y": {"x": 1.0}}, {"x": 1.0, "y": 1.0})
+        exact.LinearGaussianSCM(
+            "bad", ("y", "x"), {}, {"y": {"x": 1.0}}, {"x": 1.0, "y": 1.0}
+        )
 
 
 def test_mutilated_model_drops_edges_into_the_intervened_variable():

@@ -19,7 +19,6 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
-
 from conftest import BUILD, CHAPTERS, ROOT
 
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
@@ -27,8 +26,6 @@ REPO_URL = CONFIG["repository"]["url"].rstrip("/")
 BRANCH = CONFIG["repository"].get("branch", "main")
 OWNER, REPO = urlsplit(REPO_URL).path.strip("/").split("/")
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
-
-
 
 
 def requirement_lines() -> list[str]:
@@ -41,14 +38,18 @@ def requirement_lines() -> list[str]:
 
 
 def pins() -> dict[str, str]:
-    return dict(line.split("==", 1) for line in requirement_lines() if "==" in line)
+    return dict(
+        line.split("==", 1) for line in requirement_lines() if "==" in line
+    )
 
 
 # --------------------------------------------------------------------------- configuration
 
 
 def test_repository_url_is_a_github_repository():
-    assert re.fullmatch(r"https://github\.com/[\w.-]+/[\w.-]+", REPO_URL), REPO_URL
+    assert re.fullmatch(r"https://github\.com/[\w.-]+/[\w.-]+", REPO_URL), (
+        REPO_URL
+    )
 
 
 def test_launch_buttons_configured():
@@ -56,7 +57,10 @@ def test_launch_buttons_configured():
     assert launch["binderhub_url"] == "https://mybinder.org"
     assert launch["colab_url"] == "https://colab.research.google.com"
     assert launch["thebe"] is True
-    assert CONFIG["html"]["use_repository_button"] and CONFIG["html"]["use_issues_button"]
+    assert (
+        CONFIG["html"]["use_repository_button"]
+        and CONFIG["html"]["use_issues_button"]
+    )
 
 
 @pytest.mark.book
@@ -64,20 +68,28 @@ def test_launch_buttons_configured():
 def test_chapter_page_has_binder_colab_and_thebe(chapter):
     page = BUILD / "html" / f"{chapter}.html"
     if not page.exists():
-        pytest.fail(f"{page} is missing: build the book first (`make book`, or `make test` which does it)")
+        pytest.fail(
+            f"{page} is missing: build the book first (`make book`, or `make test` which does it)"
+        )
     html = page.read_text(encoding="utf-8")
     notebook = f"{chapter}.ipynb"
     assert (ROOT / notebook).exists()
-    interface = {"jupyterlab": "lab/tree", "classic": "tree"}[CONFIG["launch_buttons"]["notebook_interface"]]
+    interface = {"jupyterlab": "lab/tree", "classic": "tree"}[
+        CONFIG["launch_buttons"]["notebook_interface"]
+    ]
     binder = f"https://mybinder.org/v2/gh/{OWNER}/{REPO}/{BRANCH}?urlpath={interface}/{notebook}"
     colab = f"https://colab.research.google.com/github/{OWNER}/{REPO}/blob/{BRANCH}/{notebook}"
     hrefs = set(re.findall(r'href="([^"]+)"', html))
     assert binder in hrefs, f"no Binder link {binder}"
     assert colab in hrefs, f"no Colab link {colab}"
     assert 'class="btn btn-sm btn-launch-thebe' in html, "no Thebe button"
-    config = re.search(r'<script type="text/x-thebe-config">(.*?)</script>', html, re.S)
+    config = re.search(
+        r'<script type="text/x-thebe-config">(.*?)</script>', html, re.S
+    )
     assert config, "no Thebe configuration"
-    assert f'repo: "{OWNER}/{REPO}"' in config.group(1) and f'ref: "{BRANCH}"' in config.group(1)
+    assert f'repo: "{OWNER}/{REPO}"' in config.group(
+        1
+    ) and f'ref: "{BRANCH}"' in config.group(1)
 
 
 # --------------------------------------------------------------------------- the Colab cell
@@ -89,7 +101,11 @@ def first_code_cell(nb) -> dict:
 
 
 def source(cell) -> str:
-    return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+    return (
+        "".join(cell["source"])
+        if isinstance(cell["source"], list)
+        else cell["source"]
+    )
 
 
 def run_cell(code: str, monkeypatch, on_colab: bool) -> list[list[str]]:
@@ -105,7 +121,9 @@ def run_cell(code: str, monkeypatch, on_colab: bool) -> list[list[str]]:
     monkeypatch.setattr(sys, "path", list(sys.path))
     monkeypatch.delitem(sys.modules, "google.colab", raising=False)
     if on_colab:
-        monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+        monkeypatch.setitem(
+            sys.modules, "google.colab", types.ModuleType("google.colab")
+        )
     exec(compile(code, "<colab cell>", "exec"), {"__name__": "__main__"})
     return calls
 
@@ -114,29 +132,43 @@ def test_every_notebook_starts_with_the_same_colab_cell():
     assert NOTEBOOKS
     cells = {nb.name: source(first_code_cell(nb)) for nb in NOTEBOOKS}
     first = source(first_code_cell(NOTEBOOKS[0]))
-    assert all(c == first for c in cells.values()), f"the Colab cells differ: {sorted(cells)}"
+    assert all(c == first for c in cells.values()), (
+        f"the Colab cells differ: {sorted(cells)}"
+    )
 
 
 @pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.stem)
 def test_colab_cell_installs_only_on_colab(nb, monkeypatch):
     cell = first_code_cell(nb)
     code = source(cell)
-    assert "remove-cell" in cell["metadata"].get("tags", []), "the set-up cell is not hidden from the book"
+    assert "remove-cell" in cell["metadata"].get("tags", []), (
+        "the set-up cell is not hidden from the book"
+    )
     tree = ast.parse(code)
     guarded = [s for s in tree.body if isinstance(s, ast.If)]
-    assert len(guarded) == 1 and all(isinstance(s, (ast.If, ast.Import, ast.ImportFrom)) for s in tree.body), \
-        "the cell must do nothing but imports outside its `if` on Colab"
+    assert len(guarded) == 1 and all(
+        isinstance(s, (ast.If, ast.Import, ast.ImportFrom)) for s in tree.body
+    ), "the cell must do nothing but imports outside its `if` on Colab"
     assert ast.unparse(guarded[0].test) == "'google.colab' in sys.modules"
     # Locally, on Binder and in the book's build: nothing happens.
     assert run_cell(code, monkeypatch, on_colab=False) == []
 
 
 @pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.stem)
-def test_colab_cell_installs_the_pinned_environment_from_the_repository(nb, monkeypatch):
+def test_colab_cell_installs_the_pinned_environment_from_the_repository(
+    nb, monkeypatch
+):
     code = source(first_code_cell(nb))
-    urls = [n.value for n in ast.walk(ast.parse(code)) if isinstance(n, ast.Constant)
-            and isinstance(n.value, str) and n.value.startswith("https://")]
-    assert urls == [REPO_URL], f"the cell's repository {urls} is not _config.yml's {REPO_URL}"
+    urls = [
+        n.value
+        for n in ast.walk(ast.parse(code))
+        if isinstance(n, ast.Constant)
+        and isinstance(n.value, str)
+        and n.value.startswith("https://")
+    ]
+    assert urls == [REPO_URL], (
+        f"the cell's repository {urls} is not _config.yml's {REPO_URL}"
+    )
     calls = run_cell(code, monkeypatch, on_colab=True)
     clones = [c for c in calls if c[:2] == ["git", "clone"]]
     installs = [c for c in calls if "pip" in c and "install" in c]
@@ -151,13 +183,23 @@ def test_colab_cell_installs_the_pinned_environment_from_the_repository(nb, monk
 
 def test_requirements_are_exact_pins():
     for line in requirement_lines():
-        assert line == "-e ." or re.fullmatch(r"[A-Za-z0-9_.\[\],-]+==[\w.+!-]+", line), f"not an exact pin: {line}"
+        assert line == "-e ." or re.fullmatch(
+            r"[A-Za-z0-9_.\[\],-]+==[\w.+!-]+", line
+        ), f"not an exact pin: {line}"
 
 
 def test_binder_reads_only_the_root_files():
     """repo2docker prefers binder/ or .binder/, and environment.yml or Pipfile over requirements.txt."""
-    shadows = ["binder", ".binder", "environment.yml", "environment.yaml", "Pipfile", "Pipfile.lock",
-               "setup.py", "Project.toml"]
+    shadows = [
+        "binder",
+        ".binder",
+        "environment.yml",
+        "environment.yaml",
+        "Pipfile",
+        "Pipfile.lock",
+        "setup.py",
+        "Project.toml",
+    ]
     assert not [s for s in shadows if (ROOT / s).exists()]
 
 
@@ -166,8 +208,12 @@ def test_runtime_is_the_python_version_of_make_and_of_this_run():
     assert (ROOT / "runtime.txt").read_text().strip() == f"python-{wanted}"
     makefile = (ROOT / "Makefile").read_text()
     major, minor = wanted.split(".")[:2]
-    assert f"sys.version_info[:2] != ({major}, {minor})" in makefile, "the Makefile checks another Python"
-    assert f"{sys.version_info.major}.{sys.version_info.minor}" == wanted, "tests run on another Python"
+    assert f"sys.version_info[:2] != ({major}, {minor})" in makefile, (
+        "the Makefile checks another Python"
+    )
+    assert f"{sys.version_info.major}.{sys.version_info.minor}" == wanted, (
+        "tests run on another Python"
+    )
 
 
 def makefile_rules() -> dict[str, tuple[list[str], str]]:
@@ -188,7 +234,10 @@ def makefile_rules() -> dict[str, tuple[list[str], str]]:
 
 def apt_packages(recipe: str) -> set[str]:
     pkgs = set()
-    for m in re.finditer(r"apt-get install((?:\s+-[\w-]+)*)((?:\s+[a-z0-9][a-z0-9.+-]*)+)", recipe):
+    for m in re.finditer(
+        r"apt-get install((?:\s+-[\w-]+)*)((?:\s+[a-z0-9][a-z0-9.+-]*)+)",
+        recipe,
+    ):
         pkgs.update(m.group(2).split())
     return pkgs
 
@@ -204,18 +253,29 @@ def test_apt_txt_lists_what_make_setup_installs():
         prereqs, recipe = rules[target]
         installed |= apt_packages(recipe)
         todo += prereqs
-    apt = {line.strip() for line in (ROOT / "apt.txt").read_text().splitlines()
-           if line.strip() and not line.startswith("#")}
+    apt = {
+        line.strip()
+        for line in (ROOT / "apt.txt").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    }
     assert installed, "the Makefile's set-up installs no system package"
-    assert apt == installed, f"apt.txt {sorted(apt)} != packages `make setup` installs {sorted(installed)}"
+    assert apt == installed, (
+        f"apt.txt {sorted(apt)} != packages `make setup` installs {sorted(installed)}"
+    )
 
 
 def test_apt_packages_are_installed_here():
     if not shutil.which("dpkg-query"):
         pytest.skip("not a Debian system: no dpkg-query to ask")
     for pkg in (ROOT / "apt.txt").read_text().split():
-        status = subprocess.run(["dpkg-query", "-W", "-f=${Status}", pkg], capture_output=True, text=True)
-        assert status.stdout.endswith("installed"), f"{pkg} (apt.txt) is not installed here"
+        status = subprocess.run(
+            ["dpkg-query", "-W", "-f=${Status}", pkg],
+            capture_output=True,
+            text=True,
+        )
+        assert status.stdout.endswith("installed"), (
+            f"{pkg} (apt.txt) is not installed here"
+        )
 
 
 def test_makefile_installs_requirements_txt():
@@ -228,5 +288,7 @@ def test_installed_version_is_the_pin(name, pinned):
     try:
         installed = version(name)
     except PackageNotFoundError:
-        pytest.fail(f"{name}=={pinned} is pinned in requirements.txt but not installed")
+        pytest.fail(
+            f"{name}=={pinned} is pinned in requirements.txt but not installed"
+        )
     assert installed == pinned

@@ -14,9 +14,22 @@ import pytest
 from numpyro import handlers as H
 
 from causalbook import exact
-from causalbook.mechanics import (VERDICTS, LoggedMessage, MessageLog, code_without_docstring,
-                                  numpyro_source_url, verdict)
-from causalbook.models import LINEAR, model_01, model_02, model_03, scm_1, scm_2
+from causalbook.mechanics import (
+    VERDICTS,
+    LoggedMessage,
+    MessageLog,
+    code_without_docstring,
+    numpyro_source_url,
+    verdict,
+)
+from causalbook.models import (
+    LINEAR,
+    model_01,
+    model_02,
+    model_03,
+    scm_1,
+    scm_2,
+)
 from causalbook.stats import Moments
 
 KEY = jax.random.PRNGKey(0)
@@ -27,24 +40,45 @@ def run(fn, key=KEY):
 
 
 # --- MessageLog ---------------------------------------------------------------------------
-@pytest.mark.parametrize("model, expected", [
-    (model_01, {"x": "sample", "_y": "sample", "y": "deterministic"}),
-    (model_02, {"_y": "sample", "_x": "sample", "y": "deterministic", "x": "deterministic"}),
-    (model_03, {"_z": "sample", "_y": "sample", "y": "deterministic", "x": "deterministic"}),
-    (scm_2, {"y": "sample", "x": "sample"}),
-])
+@pytest.mark.parametrize(
+    "model, expected",
+    [
+        (model_01, {"x": "sample", "_y": "sample", "y": "deterministic"}),
+        (
+            model_02,
+            {
+                "_y": "sample",
+                "_x": "sample",
+                "y": "deterministic",
+                "x": "deterministic",
+            },
+        ),
+        (
+            model_03,
+            {
+                "_z": "sample",
+                "_y": "sample",
+                "y": "deterministic",
+                "x": "deterministic",
+            },
+        ),
+        (scm_2, {"y": "sample", "x": "sample"}),
+    ],
+)
 def test_log_records_each_site_in_order(model, expected):
     log = MessageLog(model)
     run(log)
     assert log.types() == expected
-    assert list(log.types()) == list(expected)          # the order the model sent them
+    assert list(log.types()) == list(expected)  # the order the model sent them
     assert all(isinstance(r, LoggedMessage) for r in log.records)
 
 
 def test_log_values_are_what_the_model_returned():
     log = MessageLog(model_02)
     x, y = run(log)
-    assert float(log["x"].value) == float(x) and float(log["y"].value) == float(y)
+    assert float(log["x"].value) == float(x) and float(
+        log["y"].value
+    ) == float(y)
     assert not any(r.is_observed for r in log.records)
 
 
@@ -56,7 +90,10 @@ def test_log_outside_condition_shows_what_condition_did():
 
 
 def test_log_shows_condition_skipping_a_deterministic_site():
-    plain, conditioned = MessageLog(model_02), MessageLog(H.condition(model_02, {"x": 3.0}))
+    plain, conditioned = (
+        MessageLog(model_02),
+        MessageLog(H.condition(model_02, {"x": 3.0})),
+    )
     run(plain)
     run(conditioned)
     assert conditioned["x"].type == "deterministic"
@@ -69,11 +106,11 @@ def test_log_inside_and_outside_do():
     inner = MessageLog(scm_1)
     outer = MessageLog(H.do(inner, {"x": 3.0}))
     x, y = run(outer)
-    assert outer.names() == ["x", "y"]                  # the intervened copy is stopped by do
+    assert outer.names() == ["x", "y"]  # the intervened copy is stopped by do
     assert inner.names() == ["x", "x__CF", "y"]
     assert float(inner["x__CF"].value) == 3.0 and inner["x__CF"].is_observed
-    assert float(x) == 3.0                              # what the model got back
-    assert float(outer["x"].value) != 3.0               # the fresh draw under the old name
+    assert float(x) == 3.0  # what the model got back
+    assert float(outer["x"].value) != 3.0  # the fresh draw under the old name
 
 
 def test_log_as_context_manager_and_reset_between_runs():
@@ -83,7 +120,7 @@ def test_log_as_context_manager_and_reset_between_runs():
     reused = MessageLog(scm_1)
     run(reused)
     run(reused, jax.random.PRNGKey(1))
-    assert reused.names() == ["x", "y"]                 # not ['x', 'y', 'x', 'y']
+    assert reused.names() == ["x", "y"]  # not ['x', 'y', 'x', 'y']
     assert not numpyro.primitives._PYRO_STACK
 
 
@@ -108,20 +145,43 @@ def est(mean=4.0, var=3.0, se=0.01):
     return Moments(mean=mean, mean_se=se, var=var, var_se=2 * se, n=1e5)
 
 
-@pytest.mark.parametrize("reached, answers, expected", [
-    (True, True, "right"),
-    (False, True, "right by accident"),
-    (True, False, "right by accident"),
-    (False, False, "right by accident"),
-])
+@pytest.mark.parametrize(
+    "reached, answers, expected",
+    [
+        (True, True, "right"),
+        (False, True, "right by accident"),
+        (True, False, "right by accident"),
+        (False, False, "right by accident"),
+    ],
+)
 def test_verdict_when_the_estimate_agrees(reached, answers, expected):
-    assert verdict(est(), TARGET, "y", handler_reached=reached, method_answers_query=answers) == expected
+    assert (
+        verdict(
+            est(),
+            TARGET,
+            "y",
+            handler_reached=reached,
+            method_answers_query=answers,
+        )
+        == expected
+    )
 
 
-@pytest.mark.parametrize("estimate", [est(mean=1.0, var=4.0), est(mean=4.1), est(var=3.2)])
+@pytest.mark.parametrize(
+    "estimate", [est(mean=1.0, var=4.0), est(mean=4.1), est(var=3.2)]
+)
 def test_verdict_wrong_whatever_the_reason(estimate):
     for reached in (True, False):
-        assert verdict(estimate, TARGET, "y", handler_reached=reached, method_answers_query=True) == "wrong"
+        assert (
+            verdict(
+                estimate,
+                TARGET,
+                "y",
+                handler_reached=reached,
+                method_answers_query=True,
+            )
+            == "wrong"
+        )
 
 
 def test_verdict_threshold_in_standard_errors():
@@ -134,21 +194,36 @@ def test_verdict_threshold_in_standard_errors():
 
 
 # --- numpyro_source_url ------------------------------------------------------------------------
-@pytest.mark.parametrize("obj, path, first", [
-    (H.condition.process_message, "numpyro/handlers.py", "def process_message"),
-    (H.do.process_message, "numpyro/handlers.py", "def process_message"),
-    (numpyro.deterministic, "numpyro/primitives.py", "def deterministic"),
-])
+@pytest.mark.parametrize(
+    "obj, path, first",
+    [
+        (
+            H.condition.process_message,
+            "numpyro/handlers.py",
+            "def process_message",
+        ),
+        (H.do.process_message, "numpyro/handlers.py", "def process_message"),
+        (numpyro.deterministic, "numpyro/primitives.py", "def deterministic"),
+    ],
+)
 def test_source_url_points_at_the_installed_lines(obj, path, first):
     url = numpyro_source_url(obj)
     prefix = f"https://github.com/pyro-ppl/numpyro/blob/{numpyro.__version__}/{path}#L"
     assert url.startswith(prefix)
-    start, end = (int(n) for n in url[len(prefix):].split("-L"))
-    lines = Path(numpyro.__file__).parent.parent.joinpath(path).read_text().splitlines()
+    start, end = (int(n) for n in url[len(prefix) :].split("-L"))
+    lines = (
+        Path(numpyro.__file__)
+        .parent.parent.joinpath(path)
+        .read_text()
+        .splitlines()
+    )
     assert lines[start - 1].strip().startswith(first)
-    assert "".join(line + "\n" for line in lines[start - 1:end]) == inspect.getsource(obj)
+    assert "".join(
+        line + "\n" for line in lines[start - 1 : end]
+    ) == inspect.getsource(obj)
     assert numpyro_source_url(obj, version="9.9.9").startswith(
-        f"https://github.com/pyro-ppl/numpyro/blob/9.9.9/{path}#L")
+        f"https://github.com/pyro-ppl/numpyro/blob/9.9.9/{path}#L"
+    )
 
 
 def test_source_url_refuses_code_outside_numpyro():
@@ -162,9 +237,16 @@ def test_code_without_docstring_drops_only_the_docstring():
     assert '"""' not in code and "M2 as posted" not in code
     tree = ast.parse(code)
     fn = tree.body[0]
-    assert fn.name == "model_02" and len(fn.body) == len(ast.parse(inspect.getsource(model_02)).body[0].body) - 1
+    assert (
+        fn.name == "model_02"
+        and len(fn.body)
+        == len(ast.parse(inspect.getsource(model_02)).body[0].body) - 1
+    )
     assert code.splitlines()[0] == "def model_02():"
-    assert 'x = numpyro.deterministic("x", (y - 1) / 4 + jnp.sqrt(3) * _x / 2)' in code
+    assert (
+        'x = numpyro.deterministic("x", (y - 1) / 4 + jnp.sqrt(3) * _x / 2)'
+        in code
+    )
 
 
 def no_docstring(a):
@@ -172,4 +254,7 @@ def no_docstring(a):
 
 
 def test_code_without_docstring_leaves_other_code_alone():
-    assert code_without_docstring(no_docstring) == inspect.getsource(no_docstring).rstrip()
+    assert (
+        code_without_docstring(no_docstring)
+        == inspect.getsource(no_docstring).rstrip()
+    )

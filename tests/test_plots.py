@@ -27,8 +27,15 @@ def test_mutilated_graph_has_no_edge_into_the_intervened_variable(m):
 
 def test_joint_panels_draw_points_and_exact_contours():
     rng = np.random.default_rng(0)
-    draws = {m: {"x": rng.normal(size=500), "y": rng.normal(size=500)} for m in MODELS}
-    fig = plots.joint_panels(draws, {m: exact.joint(LINEAR[m], ["x", "y"]) for m in MODELS}, max_points=300)
+    draws = {
+        m: {"x": rng.normal(size=500), "y": rng.normal(size=500)}
+        for m in MODELS
+    }
+    fig = plots.joint_panels(
+        draws,
+        {m: exact.joint(LINEAR[m], ["x", "y"]) for m in MODELS},
+        max_points=300,
+    )
     assert len(fig.axes) == 3
     for ax in fig.axes:
         assert len(ax.collections[0].get_offsets()) == 300

@@ -11,10 +11,14 @@ from causalbook.models import LINEAR, MODELS
 
 Z = 4.5
 # a joint that is not the book's, so that no coefficient happens to be 0 or 1
-OTHER = Gaussian(("x", "y"), np.array([0.5, -1.0]), np.array([[2.0, 0.7], [0.7, 1.5]]))
+OTHER = Gaussian(
+    ("x", "y"), np.array([0.5, -1.0]), np.array([[2.0, 0.7], [0.7, 1.5]])
+)
 
 
-def _quadrature(g: Gaussian, x0: float, h: float) -> tuple[float, float, float]:
+def _quadrature(
+    g: Gaussian, x0: float, h: float
+) -> tuple[float, float, float]:
     """Probability of the window and moments of Y in it, by brute-force numerical integration."""
     mx, my = g.mean("x"), g.mean("y")
     sxx, sxy, syy = g.var("x"), g.cov_of("x", "y"), g.var("y")
@@ -31,8 +35,12 @@ def _quadrature(g: Gaussian, x0: float, h: float) -> tuple[float, float, float]:
     return prob, mean, second - mean**2
 
 
-@pytest.mark.parametrize("g", [exact.joint(LINEAR["M1"]), OTHER], ids=["book", "other"])
-@pytest.mark.parametrize("x0, h", [(3.0, 0.1), (3.0, 1.0), (0.2, 0.5), (-2.5, 0.3), (1.0, 4.0)])
+@pytest.mark.parametrize(
+    "g", [exact.joint(LINEAR["M1"]), OTHER], ids=["book", "other"]
+)
+@pytest.mark.parametrize(
+    "x0, h", [(3.0, 0.1), (3.0, 1.0), (0.2, 0.5), (-2.5, 0.3), (1.0, 4.0)]
+)
 def test_window_exact_matches_numerical_integration(g, x0, h):
     w = seeing.window_exact(g, x0, h)
     prob, mean, var = _quadrature(g, x0, h)
@@ -55,7 +63,10 @@ def test_window_exact_targets_the_exact_conditional(m):
     assert w.bias < 0
     assert seeing.window_exact(g, -3.0, 0.5).bias > 0
     # the bias grows with the width
-    biases = [abs(seeing.window_exact(g, 3.0, h).bias) for h in (0.05, 0.2, 0.5, 1.0, 2.0)]
+    biases = [
+        abs(seeing.window_exact(g, 3.0, h).bias)
+        for h in (0.05, 0.2, 0.5, 1.0, 2.0)
+    ]
     assert biases == sorted(biases)
 
 
@@ -70,7 +81,9 @@ def test_window_exact_far_tail_is_accurate():
 def test_window_exact_refuses_bad_input():
     with pytest.raises(ValueError, match="half_width"):
         seeing.window_exact(OTHER, 0.0, 0.0)
-    point = Gaussian(("x", "y"), np.zeros(2), np.array([[0.0, 0.0], [0.0, 1.0]]))
+    point = Gaussian(
+        ("x", "y"), np.zeros(2), np.array([[0.0, 0.0], [0.0, 1.0]])
+    )
     with pytest.raises(ValueError, match="point mass"):
         seeing.window_exact(point, 0.0, 1.0)
 
@@ -86,9 +99,20 @@ def test_mean_inverse_count_against_direct_sum():
     for n in (50, 1000, 20_000):
         p = w.prob
         # every count, no truncation; pmf in log space so that large n does not overflow
-        direct = sum(math.exp(math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)
-                              + k * math.log(p) + (n - k) * math.log1p(-p)) / k for k in range(1, n + 1))
-        assert w.mean_inverse_count(n) == pytest.approx(direct / (1 - (1 - p) ** n), rel=1e-9)
+        direct = sum(
+            math.exp(
+                math.lgamma(n + 1)
+                - math.lgamma(k + 1)
+                - math.lgamma(n - k + 1)
+                + k * math.log(p)
+                + (n - k) * math.log1p(-p)
+            )
+            / k
+            for k in range(1, n + 1)
+        )
+        assert w.mean_inverse_count(n) == pytest.approx(
+            direct / (1 - (1 - p) ** n), rel=1e-9
+        )
 
 
 def test_window_estimate_agrees_with_its_exact_target():
@@ -99,7 +123,9 @@ def test_window_estimate_agrees_with_its_exact_target():
     w = seeing.window_exact(g, 2.0, 0.3)
     n = est.n_draws
     assert n == 400_000
-    assert abs(est.n_kept - n * w.prob) < Z * math.sqrt(n * w.prob * (1 - w.prob))
+    assert abs(est.n_kept - n * w.prob) < Z * math.sqrt(
+        n * w.prob * (1 - w.prob)
+    )
     assert est.moments.agrees_with(w.mean, w.var, z=Z)
     assert np.all(np.abs(d[:, 0][np.abs(d[:, 0] - 2.0) < 0.3] - 2.0) < 0.3)
 
@@ -122,7 +148,7 @@ def _errors_by_loop(x, y, x0, hs, n, target):
     for h in hs:
         errs, empty = [], 0
         for r in range(reps):
-            xs, ys = x[r * n:(r + 1) * n], y[r * n:(r + 1) * n]
+            xs, ys = x[r * n : (r + 1) * n], y[r * n : (r + 1) * n]
             keep = np.abs(xs - x0) < h
             if keep.any():
                 errs.append(ys[keep].mean() - target)
@@ -139,7 +165,9 @@ def test_window_errors_match_a_plain_loop():
     hs = [0.2, 0.6, 1.5]
     err = seeing.window_errors(x, y, 2.0, hs, n=1000, target=3.0)
     assert err.replicates == 30 and err.n == 1000
-    for i, (rmse, empty) in enumerate(_errors_by_loop(x, y, 2.0, hs, 1000, 3.0)):
+    for i, (rmse, empty) in enumerate(
+        _errors_by_loop(x, y, 2.0, hs, 1000, 3.0)
+    ):
         assert err.rmse[i] == pytest.approx(rmse, rel=1e-9)
         assert err.share_empty[i] == pytest.approx(empty)
     with pytest.raises(ValueError, match="two replicates"):
@@ -159,9 +187,14 @@ def test_window_errors_agree_with_the_exact_rmse():
     for i, h in enumerate(hs):
         w = seeing.window_exact(g, 3.0, h)
         p_empty = w.prob_empty(n)
-        assert abs(err.share_empty[i] - p_empty) <= Z * math.sqrt(p_empty * (1 - p_empty) / err.replicates) + 1e-12
+        assert (
+            abs(err.share_empty[i] - p_empty)
+            <= Z * math.sqrt(p_empty * (1 - p_empty) / err.replicates) + 1e-12
+        )
         assert abs(err.rmse[i] - w.rmse(n)) < Z * err.rmse_se[i]
-        assert err.mean_count[i] == pytest.approx(w.expected_count(n), rel=0.05)
+        assert err.mean_count[i] == pytest.approx(
+            w.expected_count(n), rel=0.05
+        )
 
 
 @pytest.mark.parametrize("eps", [1e-3, 0.05, 0.3, 1.0, 2.0])
@@ -175,7 +208,10 @@ def test_relax_gives_the_soft_model_3_answer(eps):
     assert soft.noise_scales["x"] == eps and soft.equation("x").endswith("N_x")
     # the original is untouched, and the rest of the model is the same
     assert LINEAR["M3"].noise_scales["x"] == 0.0
-    assert soft.coefficients == LINEAR["M3"].coefficients and soft.order == LINEAR["M3"].order
+    assert (
+        soft.coefficients == LINEAR["M3"].coefficients
+        and soft.order == LINEAR["M3"].order
+    )
 
 
 def test_relax_refuses_bad_input():

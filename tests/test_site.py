@@ -27,17 +27,24 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 import yaml
+from conftest import BUILD, CHAPTERS, PAGES, ROOT
 from PIL import Image
 from playwright.sync_api import Browser, Page, sync_playwright
-
-from conftest import BUILD, CHAPTERS, PAGES, ROOT
 from site_server import serve
 
 pytestmark = [pytest.mark.book, pytest.mark.browser]
 
 HTML = BUILD / "html"
-SHOTS = {"light": BUILD / "screenshots", "dark": BUILD / "screenshots-dark", "print": BUILD / "screenshots-print"}
-CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+SHOTS = {
+    "light": BUILD / "screenshots",
+    "dark": BUILD / "screenshots-dark",
+    "print": BUILD / "screenshots-print",
+}
+CHROMIUM = (
+    os.environ.get("CHROMIUM")
+    or shutil.which("chromium")
+    or "/usr/bin/chromium"
+)
 # Flags that keep Chromium quiet on a machine without a network. Playwright adds --headless and
 # a fresh, empty --user-data-dir of its own for every launch.
 CHROMIUM_ARGS = [
@@ -57,16 +64,17 @@ REPO_URL = CONFIG["repository"]["url"].rstrip("/")
 # --------------------------------------------------------------------------- the pages
 
 
-
-
 def shot_name(page: str) -> str:
     return page.replace("/", "__") + ".png"
 
 
 def notebook_markdown(chapter: str) -> str:
     cells = json.loads((ROOT / f"{chapter}.ipynb").read_text())["cells"]
-    src = ("".join(c["source"]) if isinstance(c["source"], list) else c["source"] for c in cells
-           if c["cell_type"] == "markdown")
+    src = (
+        "".join(c["source"]) if isinstance(c["source"], list) else c["source"]
+        for c in cells
+        if c["cell_type"] == "markdown"
+    )
     return "\n".join(src)
 
 
@@ -82,14 +90,20 @@ class Visit:
     """A page opened in a fresh browser context, with everything that went wrong while loading."""
 
     page: Page
-    problems: list[str] = field(default_factory=list)  # console errors, page errors, failed requests
-    outside: list[str] = field(default_factory=list)  # requests to non-loopback hosts (aborted)
+    problems: list[str] = field(
+        default_factory=list
+    )  # console errors, page errors, failed requests
+    outside: list[str] = field(
+        default_factory=list
+    )  # requests to non-loopback hosts (aborted)
 
 
 @pytest.fixture(scope="session")
 def site_url() -> Iterator[str]:
     if not (HTML / "index.html").exists():
-        pytest.fail(f"{HTML} has no built site: build the book first (`make book`, or `make test` which does it)")
+        pytest.fail(
+            f"{HTML} has no built site: build the book first (`make book`, or `make test` which does it)"
+        )
     with serve(HTML) as url:
         yield url
 
@@ -97,10 +111,14 @@ def site_url() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     if not (Path(CHROMIUM).is_file() and os.access(CHROMIUM, os.X_OK)):
-        pytest.fail(f"Chromium not found at {CHROMIUM}: `make chromium` installs Debian's chromium package "
-                    "(or set CHROMIUM=/path/to/chromium)")
+        pytest.fail(
+            f"Chromium not found at {CHROMIUM}: `make chromium` installs Debian's chromium package "
+            "(or set CHROMIUM=/path/to/chromium)"
+        )
     with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        chromium = pw.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
         yield chromium
         chromium.close()
 
@@ -131,12 +149,16 @@ WAIT_FOR_TYPESETTING = """async () => {
 
 
 @pytest.fixture
-def open_page(browser: Browser, site_url: str) -> Iterator[Callable[..., Visit]]:
+def open_page(
+    browser: Browser, site_url: str
+) -> Iterator[Callable[..., Visit]]:
     """``open_page("notebooks/01_three_models")`` -> a :class:`Visit` of that page, fully loaded."""
     contexts = []
 
     def open_(path: str, *, query: str = "", **context_options) -> Visit:
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, **context_options)
+        context = browser.new_context(
+            viewport={"width": 1280, "height": 900}, **context_options
+        )
         contexts.append(context)
         page = context.new_page()
         visit = Visit(page)
@@ -151,19 +173,39 @@ def open_page(browser: Browser, site_url: str) -> Iterator[Callable[..., Visit]]
 
         def on_console(msg):
             # The browser itself asks the host for /favicon.ico; the book declares no icon.
-            if msg.type == "error" and not msg.location.get("url", "").endswith("/favicon.ico"):
-                visit.problems.append(f"console error: {msg.text} ({msg.location.get('url')})")
+            if msg.type == "error" and not msg.location.get(
+                "url", ""
+            ).endswith("/favicon.ico"):
+                visit.problems.append(
+                    f"console error: {msg.text} ({msg.location.get('url')})"
+                )
 
         context.route("**/*", guard)
         page.on("console", on_console)
-        page.on("pageerror", lambda exc: visit.problems.append(f"page error: {exc}"))
-        page.on("requestfailed", lambda r: visit.problems.append(f"request failed: {r.url} ({r.failure})"))
-        page.on("response", lambda r: r.status >= 400 and visit.problems.append(f"HTTP {r.status}: {r.url}"))
+        page.on(
+            "pageerror",
+            lambda exc: visit.problems.append(f"page error: {exc}"),
+        )
+        page.on(
+            "requestfailed",
+            lambda r: visit.problems.append(
+                f"request failed: {r.url} ({r.failure})"
+            ),
+        )
+        page.on(
+            "response",
+            lambda r: (
+                r.status >= 400
+                and visit.problems.append(f"HTTP {r.status}: {r.url}")
+            ),
+        )
         page.goto(f"{site_url}{path}.html{query}", wait_until="load")
         stuck = page.evaluate(WAIT_FOR_TYPESETTING)
         if stuck:
             visit.problems.append(stuck)
-        page.wait_for_load_state("networkidle")  # fonts and components MathJax asked for
+        page.wait_for_load_state(
+            "networkidle"
+        )  # fonts and components MathJax asked for
         return visit
 
     yield open_
@@ -195,9 +237,12 @@ def test_network_guard_catches_requests_to_other_hosts(open_page):
     """The guard that makes every page test an offline test works: outside requests are caught."""
     visit = open_page(PAGES[0])
     outcome = visit.page.evaluate(
-        "fetch('https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-mml-chtml.js').then(() => 'loaded', () => 'failed')")
+        "fetch('https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-mml-chtml.js').then(() => 'loaded', () => 'failed')"
+    )
     assert outcome == "failed"
-    assert visit.outside == ["https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-mml-chtml.js"]
+    assert visit.outside == [
+        "https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-mml-chtml.js"
+    ]
     assert any("request failed" in p for p in visit.problems)
 
 
@@ -205,10 +250,14 @@ def test_network_guard_catches_requests_to_other_hosts(open_page):
 def test_page_loads_offline_without_errors(open_page, shots, path):
     assert (HTML / f"{path}.html").exists(), f"{path}.html was not built"
     visit = open_page(path)
-    visit.page.screenshot(path=shots["light"] / shot_name(path), full_page=True)
+    visit.page.screenshot(
+        path=shots["light"] / shot_name(path), full_page=True
+    )
     assert not visit.outside, f"{path} needs the network for: {visit.outside}"
     assert not visit.problems, "\n".join(visit.problems)
-    assert visit.page.locator("main h1").first.inner_text().strip(), "page without a title"
+    assert visit.page.locator("main h1").first.inner_text().strip(), (
+        "page without a title"
+    )
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -251,8 +300,12 @@ MATH_REPORT = r"""() => {
 def test_math_typeset_by_mathjax(open_page, path):
     page = open_page(path).page
     report = page.evaluate(MATH_REPORT)
-    assert not report["untypeset"], f"math MathJax did not typeset: {report['untypeset']}"
-    assert not report["displays_untypeset"], f"displayed equations not typeset: {report['displays_untypeset']}"
+    assert not report["untypeset"], (
+        f"math MathJax did not typeset: {report['untypeset']}"
+    )
+    assert not report["displays_untypeset"], (
+        f"displayed equations not typeset: {report['displays_untypeset']}"
+    )
     assert not report["errors"], f"TeX errors: {report['errors']}"
     assert not report["raw"], f"raw TeX left in the text: {report['raw']}"
     if report["count"]:
@@ -284,8 +337,14 @@ def ids_in(file: Path) -> set[str]:
 @pytest.mark.parametrize("path", PAGES)
 def test_internal_links_and_anchors_resolve(open_page, site_url, path):
     page = open_page(path).page
-    hrefs = page.evaluate("() => [...document.querySelectorAll('a[href]')].map(a => a.href)")
-    live_ids = set(page.evaluate("() => [...document.querySelectorAll('[id]')].map(e => e.id)"))
+    hrefs = page.evaluate(
+        "() => [...document.querySelectorAll('a[href]')].map(a => a.href)"
+    )
+    live_ids = set(
+        page.evaluate(
+            "() => [...document.querySelectorAll('[id]')].map(e => e.id)"
+        )
+    )
     here = urlsplit(page.url).path
     broken, checked = [], 0
     for href in hrefs:
@@ -313,7 +372,9 @@ def test_repository_and_issue_buttons(open_page, path):
     page = open_page(path).page
     repo = page.locator("a.btn-source-repository-button")
     issues = page.locator("a.btn-source-issues-button")
-    assert repo.count() == 1 and issues.count() == 1, "repository or issue button missing"
+    assert repo.count() == 1 and issues.count() == 1, (
+        "repository or issue button missing"
+    )
     assert repo.get_attribute("href") == REPO_URL
     assert issues.get_attribute("href").startswith(f"{REPO_URL}/issues/new")
 
@@ -326,12 +387,20 @@ def test_dark_mode_keeps_figures_legible(open_page, shots, path):
         if page.evaluate("document.documentElement.dataset.theme") == "dark":
             break
         switch.click()
-    assert page.evaluate("document.documentElement.dataset.theme") == "dark", "the theme switch gives no dark mode"
+    assert page.evaluate("document.documentElement.dataset.theme") == "dark", (
+        "the theme switch gives no dark mode"
+    )
     page.mouse.move(0, 0)  # no tooltip in the screenshot
     page.screenshot(path=shots["dark"] / shot_name(path), full_page=True)
-    background = css_luminance(page.evaluate("getComputedStyle(document.body).backgroundColor"))
-    text = css_luminance(page.evaluate("getComputedStyle(document.querySelector('main')).color"))
-    assert background < 0.2 < 0.6 < text, f"dark mode is not dark: background {background:.2f}, text {text:.2f}"
+    background = css_luminance(
+        page.evaluate("getComputedStyle(document.body).backgroundColor")
+    )
+    text = css_luminance(
+        page.evaluate("getComputedStyle(document.querySelector('main')).color")
+    )
+    assert background < 0.2 < 0.6 < text, (
+        f"dark mode is not dark: background {background:.2f}, text {text:.2f}"
+    )
     figures = page.locator("main figure img")
     for i in range(figures.count()):
         img = figures.nth(i)
@@ -339,13 +408,27 @@ def test_dark_mode_keeps_figures_legible(open_page, shots, path):
             continue  # e.g. inside a collapsed solution
         shot = Image.open(io.BytesIO(img.screenshot())).convert("RGB")
         w, h = shot.size
-        border = [shot.getpixel((x, y)) for x in range(0, w, max(1, w // 40)) for y in (1, h - 2)]
-        border += [shot.getpixel((x, y)) for y in range(0, h, max(1, h // 40)) for x in (1, w - 2)]
+        border = [
+            shot.getpixel((x, y))
+            for x in range(0, w, max(1, w // 40))
+            for y in (1, h - 2)
+        ]
+        border += [
+            shot.getpixel((x, y))
+            for y in range(0, h, max(1, h // 40))
+            for x in (1, w - 2)
+        ]
         ground = sum(map(luminance, border)) / len(border)
-        ink = sum(shot.convert("L").histogram()[:90]) / (w * h)  # share of dark pixels
+        ink = sum(shot.convert("L").histogram()[:90]) / (
+            w * h
+        )  # share of dark pixels
         alt = img.get_attribute("alt")
-        assert ground > 0.6, f"figure {alt!r} has a dark background ({ground:.2f}) in dark mode"
-        assert ink > 0.001, f"figure {alt!r} shows no dark ink on its light background in dark mode"
+        assert ground > 0.6, (
+            f"figure {alt!r} has a dark background ({ground:.2f}) in dark mode"
+        )
+        assert ink > 0.001, (
+            f"figure {alt!r} shows no dark ink on its light background in dark mode"
+        )
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -353,20 +436,33 @@ def test_print_shows_the_text_without_navigation(open_page, shots, path):
     page = open_page(path).page
     page.emulate_media(media="print")
     page.screenshot(path=shots["print"] / shot_name(path), full_page=True)
-    for chrome in (".bd-sidebar-primary", ".bd-sidebar-secondary", ".bd-header-article", ".prev-next-area"):
+    for chrome in (
+        ".bd-sidebar-primary",
+        ".bd-sidebar-secondary",
+        ".bd-header-article",
+        ".prev-next-area",
+    ):
         for i in range(page.locator(chrome).count()):
-            assert not page.locator(chrome).nth(i).is_visible(), f"{chrome} is printed"
+            assert not page.locator(chrome).nth(i).is_visible(), (
+                f"{chrome} is printed"
+            )
     article = page.locator("article.bd-article")
     assert article.is_visible()
     assert len(article.inner_text()) > 200
     width = page.viewport_size["width"]
-    assert article.bounding_box()["width"] > 0.6 * width, "printed text does not use the page's width"
+    assert article.bounding_box()["width"] > 0.6 * width, (
+        "printed text does not use the page's width"
+    )
 
 
 def test_every_page_is_in_the_navigation(open_page, site_url):
     page = open_page(PAGES[0]).page
-    linked = page.evaluate("() => [...document.querySelectorAll('.bd-sidebar-primary nav a')].map(a => a.href)")
-    linked = {urlsplit(h).path.lstrip("/") for h in linked if h.startswith(site_url)}
+    linked = page.evaluate(
+        "() => [...document.querySelectorAll('.bd-sidebar-primary nav a')].map(a => a.href)"
+    )
+    linked = {
+        urlsplit(h).path.lstrip("/") for h in linked if h.startswith(site_url)
+    }
     missing = [p for p in PAGES if f"{p}.html" not in linked]
     assert not missing, f"pages missing from the navigation: {missing}"
 
@@ -374,14 +470,27 @@ def test_every_page_is_in_the_navigation(open_page, site_url):
 def test_search_works_offline(open_page):
     chapter = CHAPTERS[0]
     title = (HTML / f"{chapter}.html").read_text(encoding="utf-8")
-    heading = re.search(r"<h1>(.*?)<a class=\"headerlink\"", title, re.S).group(1)
-    word = max(re.findall(r"[A-Za-z]{5,}", re.sub(r"<[^>]+>", " ", heading)), key=len)
+    heading = re.search(
+        r"<h1>(.*?)<a class=\"headerlink\"", title, re.S
+    ).group(1)
+    word = max(
+        re.findall(r"[A-Za-z]{5,}", re.sub(r"<[^>]+>", " ", heading)), key=len
+    )
     visit = open_page("search", query=f"?q={word}")
     page = visit.page
-    page.wait_for_function("document.querySelectorAll('#search-results li a').length > 0", timeout=20_000)
-    results = page.evaluate("() => [...document.querySelectorAll('#search-results li a')].map(a => a.href)")
-    assert any(f"{chapter}.html" in r for r in results), f"searching {word!r} does not find {chapter}: {results}"
-    assert not visit.outside and not visit.problems, visit.outside + visit.problems
+    page.wait_for_function(
+        "document.querySelectorAll('#search-results li a').length > 0",
+        timeout=20_000,
+    )
+    results = page.evaluate(
+        "() => [...document.querySelectorAll('#search-results li a')].map(a => a.href)"
+    )
+    assert any(f"{chapter}.html" in r for r in results), (
+        f"searching {word!r} does not find {chapter}: {results}"
+    )
+    assert not visit.outside and not visit.problems, (
+        visit.outside + visit.problems
+    )
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -394,9 +503,13 @@ def test_page_read_from_disk_with_the_network_off(browser, path):
         assert page.evaluate(WAIT_FOR_TYPESETTING) == ""
         report = page.evaluate(MATH_REPORT)
         assert not report["untypeset"] and not report["errors"], report
-        fonts = page.evaluate("() => [...document.fonts].filter(f => f.status === 'error').map(f => f.family)")
+        fonts = page.evaluate(
+            "() => [...document.fonts].filter(f => f.status === 'error').map(f => f.family)"
+        )
         assert not fonts, f"fonts that failed to load: {fonts}"
-        broken = page.evaluate("() => [...document.images].filter(i => !(i.naturalWidth > 0)).map(i => i.src)")
+        broken = page.evaluate(
+            "() => [...document.images].filter(i => !(i.naturalWidth > 0)).map(i => i.src)"
+        )
         assert not broken, f"images that did not load: {broken}"
     finally:
         context.close()
@@ -407,10 +520,15 @@ def test_page_read_from_disk_with_the_network_off(browser, path):
 
 def figure_names(chapter: str) -> list[str]:
     """The figures a chapter declares: in cell metadata, and as figure directives in its text."""
-    names = [c["metadata"]["mystnb"]["figure"]["name"] for c in notebook_cells(chapter)
-             if c["metadata"].get("mystnb", {}).get("figure", {}).get("name")]
-    names += re.findall(r"[`:]{3,}\{(?:glue:)?figure\}[^\n]*\n(?:[ \t]*:[\w-]+:[^\n]*\n)*?[ \t]*:name:[ \t]*(\S+)",
-                        notebook_markdown(chapter))
+    names = [
+        c["metadata"]["mystnb"]["figure"]["name"]
+        for c in notebook_cells(chapter)
+        if c["metadata"].get("mystnb", {}).get("figure", {}).get("name")
+    ]
+    names += re.findall(
+        r"[`:]{3,}\{(?:glue:)?figure\}[^\n]*\n(?:[ \t]*:[\w-]+:[^\n]*\n)*?[ \t]*:name:[ \t]*(\S+)",
+        notebook_markdown(chapter),
+    )
     return names
 
 
@@ -418,7 +536,8 @@ def figure_names(chapter: str) -> list[str]:
 def test_chapter_shows_its_figures(open_page, chapter):
     page = open_page(chapter).page
     names = figure_names(chapter)
-    shown = page.evaluate("""(names) => names.map(name => {
+    shown = page.evaluate(
+        """(names) => names.map(name => {
         const fig = document.getElementById(name);
         if (!fig) return {name, problem: 'missing'};
         const img = fig.querySelector('img');
@@ -429,7 +548,9 @@ def test_chapter_shows_its_figures(open_page, chapter):
         if (!caption || !caption.querySelector('.caption-number') || !caption.innerText.trim())
             return {name, problem: 'no numbered caption'};
         return {name, problem: ''};
-    })""", names)
+    })""",
+        names,
+    )
     problems = [f"{s['name']}: {s['problem']}" for s in shown if s["problem"]]
     assert not problems, "\n".join(problems)
     assert page.locator("main figure").count() >= len(names)
@@ -469,11 +590,15 @@ def visible_text(page: Page) -> str:
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_chapter_shows_its_glued_numbers(open_page, chapter):
     glue_file = BUILD / "jupyter_execute" / f"{chapter}.glue.json"
-    assert glue_file.exists(), f"{glue_file} missing: was the chapter executed?"
+    assert glue_file.exists(), (
+        f"{glue_file} missing: was the chapter executed?"
+    )
     glued = json.loads(glue_file.read_text())
     roles = GLUE_ROLE.findall(notebook_markdown(chapter))
     missing = sorted({ref.split(":")[0] for _, ref in roles} - set(glued))
-    assert not missing, f"the text refers to glue the notebook never glued: {missing}"
+    assert not missing, (
+        f"the text refers to glue the notebook never glued: {missing}"
+    )
     page = open_page(chapter).page
     text = visible_text(page)
     assert "{glue" not in text, "unresolved glue role in the page"
@@ -484,25 +609,43 @@ def test_chapter_shows_its_glued_numbers(open_page, chapter):
         data = glued[name]["data"]
         if kind == "text":
             expected.append(format_glued(data["text/plain"], spec))
-        elif kind == "md" and not re.search(r"[$*_`\[\\<]", data.get("text/markdown", "$")):
-            assert " ".join(data["text/markdown"].split()) in text, f"glued {name!r} not shown"
+        elif kind == "md" and not re.search(
+            r"[$*_`\[\\<]", data.get("text/markdown", "$")
+        ):
+            assert " ".join(data["text/markdown"].split()) in text, (
+                f"glued {name!r} not shown"
+            )
     # textContent, not innerText: numbers inside collapsed solutions count too
-    pasted = [s.strip() for s in page.locator("main span.pasted-text").all_text_contents()]
+    pasted = [
+        s.strip()
+        for s in page.locator("main span.pasted-text").all_text_contents()
+    ]
     assert pasted == expected, "the glued numbers shown are not the notebook's"
 
 
 def count_directives(md: str, *names: str) -> int:
-    return sum(len(re.findall(rf"^[ \t]*(?:`{{3,}}|:{{3,}})\{{{re.escape(n)}\}}", md, re.M)) for n in names)
+    return sum(
+        len(
+            re.findall(
+                rf"^[ \t]*(?:`{{3,}}|:{{3,}})\{{{re.escape(n)}\}}", md, re.M
+            )
+        )
+        for n in names
+    )
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
-def test_chapter_exercises_with_solutions_collapsed_until_clicked(open_page, chapter):
+def test_chapter_exercises_with_solutions_collapsed_until_clicked(
+    open_page, chapter
+):
     md = notebook_markdown(chapter)
     n_exercises = count_directives(md, "exercise", "exercise-start")
     n_solutions = count_directives(md, "solution", "solution-start")
     assert n_exercises >= 1, "the chapter has no exercise"
     page = open_page(chapter).page
-    assert page.locator("main .exercise.admonition").count() == n_exercises, "exercises not all shown"
+    assert page.locator("main .exercise.admonition").count() == n_exercises, (
+        "exercises not all shown"
+    )
     solutions = page.locator("main .solution.admonition")
     assert solutions.count() == n_solutions
     for i in range(n_solutions):
@@ -510,10 +653,17 @@ def test_chapter_exercises_with_solutions_collapsed_until_clicked(open_page, cha
         body = solution.locator(":scope > :not(.admonition-title)").first
         title = solution.locator(".admonition-title").first
         assert title.is_visible(), "solution title not shown"
-        assert not body.is_visible(), f"solution {i + 1} is open before it is clicked"
+        assert not body.is_visible(), (
+            f"solution {i + 1} is open before it is clicked"
+        )
         solution.locator(".toggle-button").first.click()
         body.wait_for(state="visible", timeout=5_000)
-        assert solution.locator(".toggle-button").first.get_attribute("aria-expanded") == "true"
+        assert (
+            solution.locator(".toggle-button").first.get_attribute(
+                "aria-expanded"
+            )
+            == "true"
+        )
         assert body.inner_text().strip(), f"solution {i + 1} is empty"
 
 
@@ -522,4 +672,6 @@ def test_chapter_shows_no_stderr_output(open_page, chapter):
     """Warnings and logs printed while the notebook ran are not for readers (and leak local paths)."""
     page = open_page(chapter).page
     stderr = page.locator("main .output.stderr").all_inner_texts()
-    assert not stderr, "stderr printed into the page:\n" + "\n---\n".join(s[:300] for s in stderr)
+    assert not stderr, "stderr printed into the page:\n" + "\n---\n".join(
+        s[:300] for s in stderr
+    )

@@ -36,7 +36,9 @@ def test_energy_test_detects_a_difference_and_not_an_equality():
     rng = np.random.default_rng(2)
     a = rng.normal(size=(400, 2))
     _, p_same = stats.energy_test(a, rng.normal(size=(400, 2)), seed=0)
-    _, p_diff = stats.energy_test(a, rng.normal(size=(400, 2)) + [0.0, 0.4], seed=0)
+    _, p_diff = stats.energy_test(
+        a, rng.normal(size=(400, 2)) + [0.0, 0.4], seed=0
+    )
     assert p_same > 0.05
     assert p_diff < 0.01
 
