@@ -11,12 +11,14 @@ STAMP  := $(VENV)/.installed
 PYTHON ?= $(shell command -v python3.12 2>/dev/null || command -v python3 2>/dev/null)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help setup graphviz chromium mathjax book book-student test test-notebooks lab bench clean
+.PHONY: help setup graphviz chromium mathjax lint format book book-student test test-notebooks lab bench clean
 
 help:
 	@echo "make book    build the executed site into _build/html (sets everything up first)"
 	@echo "make book-student  the same site with every exercise solution removed (_build/student/_build/html)"
-	@echo "make test    set up, build the book strictly and run every test"
+	@echo "make test    set up, lint, build the book strictly and run every test"
+	@echo "make lint    ruff: lint and format check of the package, tests, benchmarks and notebooks"
+	@echo "make format  ruff: format them in place"
 	@echo "make test-notebooks  run each chapter top to bottom in a fresh kernel (nbmake), as a reader would"
 	@echo "make lab     JupyterLab on the notebooks"
 	@echo "make bench   performance measurements (benchmarks/)"
@@ -94,7 +96,17 @@ book-student: setup mathjax
 	yaml.safe_dump(c, open("$(STUDENT)/_config.yml", "w"), sort_keys=False, allow_unicode=True)'
 	$(VENV)/bin/jupyter-book build . --config $(STUDENT)/_config.yml --path-output $(STUDENT) --warningiserror --keep-going
 
-test: setup book book-student chromium
+# ruff lints and checks the formatting of causalbook/, tests/, benchmarks/, _ext/ and the notebooks
+# (configuration in pyproject.toml: 79 columns, so visible code fits the page column).
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: setup
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+test: setup lint book book-student chromium
 	$(PY) -m pytest
 
 # Each chapter run on its own, top to bottom, in a fresh kernel: what a reader on Binder gets.

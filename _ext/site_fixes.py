@@ -1,10 +1,14 @@
-"""Small fixes to the built site, loaded by _config.yml (``sphinx: local_extensions``).
+"""Small fixes to the built site.
 
-Sphinx 7.4 (pinned by Jupyter Book 1) writes an inline script twice when an extension adds it
-after the builder started (sphinx-thebe's ``const THEBE_JS_URL = ...``, sphinx-togglebutton's
-selector): once as registered, once re-read from the registry with its empty file name spelled
-differently. The second ``const`` declaration is a JavaScript error on every page, which the
-browser tests (tests/test_site.py) catch. Here each page's scripts are de-duplicated.
+Loaded by _config.yml (``sphinx: local_extensions``).
+
+Sphinx 7.4 (pinned by Jupyter Book 1) writes an inline script twice when an
+extension adds it after the builder started (sphinx-thebe's
+``const THEBE_JS_URL = ...``, sphinx-togglebutton's selector): once as
+registered, once re-read from the registry with its empty file name spelled
+differently. The second ``const`` declaration is a JavaScript error on every
+page, which the browser tests (tests/test_site.py) catch. Here each page's
+scripts are de-duplicated.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ def dedupe_scripts(app, pagename, templatename, context, doctree) -> None:
 
 
 def setup(app):
-    # after every other handler (sphinx.ext.mathjax adds its scripts in html-page-context too)
+    # after every other handler (sphinx.ext.mathjax adds its scripts in
+    # html-page-context too)
     app.connect("html-page-context", dedupe_scripts, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,10 +1,11 @@
-"""Sphinx extension: the student edition of the book, every exercise solution removed.
+"""Sphinx extension: the student edition, every exercise solution removed.
 
-sphinx-exercise's own ``hide_solutions = True`` does not handle gated solutions
-(``solution-start`` / ``solution-end``): the start directive vanishes but the content up to
-the end marker stays on the page, and the build fails on the leftover end node. This
-transform runs right after sphinx-exercise has merged each gated pair into one solution
-node (its transforms have priority 10) and removes those nodes, content and all.
+sphinx-exercise's own ``hide_solutions = True`` does not handle gated
+solutions (``solution-start`` / ``solution-end``): the start directive
+vanishes but the content up to the end marker stays on the page, and the
+build fails on the leftover end node. This transform runs right after
+sphinx-exercise has merged each gated pair into one solution node (its
+transforms have priority 10) and removes those nodes, content and all.
 """
 
 from __future__ import annotations
@@ -17,11 +18,13 @@ from sphinx_exercise.nodes import solution_node
 
 
 class RemoveSolutions(SphinxTransform):
-    """Remove every solution (plain or gated) when ``student_edition`` is true."""
+    """Remove every solution (plain or gated).
 
-    default_priority = (
-        11  # after sphinx_exercise.transforms.MergeGatedSolutions (10)
-    )
+    Only when the ``student_edition`` config value is true.
+    """
+
+    # after sphinx_exercise.transforms.MergeGatedSolutions (10)
+    default_priority = 11
 
     def apply(self, **kwargs: Any) -> None:
         if not self.config.student_edition:

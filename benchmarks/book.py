@@ -1,22 +1,27 @@
-"""The book itself: a clean executed build, a cached rebuild, each chapter's execution.
+"""The book itself: a clean executed build, a cached rebuild, each chapter's
+execution.
 
-* Clean build: ``jupyter-book build <repo> --path-output <dir> --warningiserror --keep-going``
-  (the command of ``make book``) into an emptied directory, so every chapter executes.
-* Cached rebuild: the same command again with nothing changed (chapters come from the
-  jupyter-cache).
-* Each chapter's execution time: from the jupyter-cache records of the clean builds.
-* The same clean build with JAX's persistent compilation cache switched on (environment
-  variables ``JAX_COMPILATION_CACHE_DIR`` and ``JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS=0``),
-  first with the cache empty (chapters reuse what earlier chapters compiled) and then again
-  with the cache the first one filled (a rebuild after a change, when chapters execute again
-  but their compiled code is on disk). Not what ``make book`` does today: measured to see what
-  it would gain.
-* Where a chapter's time goes: each chapter executed once more by nbclient, which records
-  every cell's start and end; cells are grouped by what they call (NUTS, graph drawing,
-  plotting, forward sampling, imports) and the slowest are listed.
+* Clean build: ``jupyter-book build <repo> --path-output <dir>
+  --warningiserror --keep-going`` (the command of ``make book``) into an
+  emptied directory, so every chapter executes.
+* Cached rebuild: the same command again with nothing changed (chapters come
+  from the jupyter-cache).
+* Each chapter's execution time: from the jupyter-cache records of the clean
+  builds.
+* The same clean build with JAX's persistent compilation cache switched on
+  (environment variables ``JAX_COMPILATION_CACHE_DIR`` and
+  ``JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS=0``), first with the cache
+  empty (chapters reuse what earlier chapters compiled) and then again with
+  the cache the first one filled (a rebuild after a change, when chapters
+  execute again but their compiled code is on disk). Not what ``make book``
+  does today: measured to see what it would gain.
+* Where a chapter's time goes: each chapter executed once more by nbclient,
+  which records every cell's start and end; cells are grouped by what they
+  call (NUTS, graph drawing, plotting, forward sampling, imports) and the
+  slowest are listed.
 
-The build directory defaults to a temporary one (``BENCH_BUILD_DIR`` overrides it); the
-repository's own ``_build`` is never touched.
+The build directory defaults to a temporary one (``BENCH_BUILD_DIR``
+overrides it); the repository's own ``_build`` is never touched.
 """
 
 from __future__ import annotations
@@ -42,7 +47,8 @@ CACHED_REPS = int(
     os.environ.get("BENCH_BOOK_CACHED_REPS", "2" if common.QUICK else "3")
 )
 
-#: What a code cell's time is put down to, first match wins (regular expressions on its source).
+#: What a code cell's time is put down to, first match wins (regular
+#: expressions on its source).
 CATEGORIES = [
     ("NUTS", r"condition_nuts|\bMCMC\(|\.run\(|nuts"),
     ("graph drawing", r"render_model|causal_graph|graphviz"),
@@ -86,8 +92,9 @@ def chapters() -> list[str]:
 
 
 def build(out: Path, jax_cache: Path | None = None) -> tuple[float, int, str]:
-    # The chapters' kernels must draw their figures inline, as in `make book`: a non-interactive
-    # MPLBACKEND (Agg) would silently drop every matplotlib figure from the build.
+    # The chapters' kernels must draw their figures inline, as in `make book`:
+    # a non-interactive MPLBACKEND (Agg) would silently drop every matplotlib
+    # figure from the build.
     env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
     if jax_cache is not None:
         env.update(
@@ -253,7 +260,8 @@ def main() -> None:
                 }
             )
         print(
-            f"clean build, JAX persistent cache {label}: {dt:.1f}s (exit {rc})",
+            f"clean build, JAX persistent cache {label}: "
+            f"{dt:.1f}s (exit {rc})",
             flush=True,
         )
     shutil.rmtree(jax_cache, ignore_errors=True)
@@ -262,11 +270,13 @@ def main() -> None:
         try:
             profiles[Path(ch).name] = profile(ch)
             p = profiles[Path(ch).name]
+            by_cat = {k: round(v, 1) for k, v in p["by_category"].items()}
             print(
-                f"profile {ch}: {p['total']:.1f}s {json.dumps({k: round(v, 1) for k, v in p['by_category'].items()})}",
+                f"profile {ch}: {p['total']:.1f}s {json.dumps(by_cat)}",
                 flush=True,
             )
-        except Exception as err:  # noqa: BLE001 - a broken chapter is reported, not fatal here
+        except Exception as err:  # noqa: BLE001
+            # A broken chapter is reported, not fatal here.
             profiles[Path(ch).name] = {"error": repr(err)[:500]}
     if not os.environ.get("BENCH_BUILD_DIR"):
         shutil.rmtree(base, ignore_errors=True)

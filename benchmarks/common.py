@@ -1,9 +1,11 @@
-"""Shared plumbing of the benchmarks: timing, settings, the machine, raw results as JSON.
+"""Shared plumbing of the benchmarks: timing, settings, the machine, raw
+results as JSON.
 
-Every benchmark script writes ``benchmarks/out/<name>.json``; ``report.py`` turns them into
-``benchmarks/results.md`` and ``benchmarks/results.png``. Timings are wall-clock
-(``time.perf_counter``) around a call that returns finished arrays (JAX results are blocked
-on), so asynchronous dispatch cannot hide work.
+Every benchmark script writes ``benchmarks/out/<name>.json``; ``report.py``
+turns them into ``benchmarks/results.md`` and ``benchmarks/results.png``.
+Timings are wall-clock (``time.perf_counter``) around a call that returns
+finished arrays (JAX results are blocked on), so asynchronous dispatch cannot
+hide work.
 """
 
 from __future__ import annotations
@@ -22,11 +24,14 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 OUT = HERE / "out"
 
-#: BENCH_QUICK=1: a short run to try the scripts (1e5 draws only, two repetitions).
+#: BENCH_QUICK=1: a short run to try the scripts (1e5 draws only, two
+#: repetitions).
 QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0")
-#: Steady-state repetitions per measurement (fewer when a call is slow, see ``Timer``).
+#: Steady-state repetitions per measurement (fewer when a call is slow, see
+#: ``Timer``).
 REPS = int(os.environ.get("BENCH_REPS", "2" if QUICK else "15"))
-#: Seconds of steady-state calls allowed per measurement before the repetitions stop early.
+#: Seconds of steady-state calls allowed per measurement before the
+#: repetitions stop early.
 BUDGET = float(os.environ.get("BENCH_BUDGET", "5" if QUICK else "20"))
 SIZES = (100_000,) if QUICK else (100_000, 1_000_000)
 
@@ -37,7 +42,8 @@ def now() -> float:
 
 @dataclass
 class Timing:
-    """One measured call: first (cold, compiles) and the steady-state repetitions."""
+    """One measured call: first (cold, compiles) and the steady-state
+    repetitions."""
 
     first: float
     steady: list[float] = field(default_factory=list)
@@ -54,19 +60,23 @@ class Timing:
 
 
 class Timer:
-    """Times ``fn(seed)``: the first call, then steady-state calls with new seeds.
+    """Times ``fn(seed)``: the first call, then steady-state calls with new
+    seeds.
 
-    Repetitions stop early once their total passes the budget (at least one steady call is
-    always made), so a 30-second call is repeated once and a 10-ms call ``REPS`` times.
-    ``steady_round`` lets a script interleave the repetitions of several methods, so that a
-    burst of load from other processes falls on all of them rather than on one.
+    Repetitions stop early once their total passes the budget (at least one
+    steady call is always made), so a 30-second call is repeated once and a
+    10-ms call ``REPS`` times. ``steady_round`` lets a script interleave the
+    repetitions of several methods, so that a burst of load from other
+    processes falls on all of them rather than on one.
 
-    ``settle=True`` (for JAX) makes one untimed call before each timed steady-state call, and
-    waits a moment before the first call. JAX runs work asynchronously, and a call that
-    returns its results may leave work queued that nothing waits for (values computed but not
-    returned, as ``Predictive`` does); without settling, that leftover work would be timed
-    as part of whichever method is called next. With it, each method's timed call carries
-    its own leftovers (from its untimed call), not another method's.
+    ``settle=True`` (for JAX) makes one untimed call before each timed
+    steady-state call, and waits a moment before the first call. JAX runs work
+    asynchronously, and a call that returns its results may leave work queued
+    that nothing waits for (values computed but not returned, as
+    ``Predictive`` does); without settling, that leftover work would be timed
+    as part of whichever method is called next. With it, each method's timed
+    call carries its own leftovers (from its untimed call), not another
+    method's.
     """
 
     def __init__(
@@ -116,7 +126,8 @@ class Timer:
 
 
 def run_interleaved(timers: dict[str, Timer]) -> None:
-    """First calls in order, then steady-state rounds across all timers until each is done."""
+    """First calls in order, then steady-state rounds across all timers until
+    each is done."""
     for t in timers.values():
         t.first()
     while any(t.wants_more() for t in timers.values()):

@@ -1,22 +1,27 @@
-"""Forward draws with JAX and NumPy: the book's sampler, Predictive, hand-written equations.
+"""Forward draws with JAX and NumPy: the book's sampler, Predictive,
+hand-written equations.
 
-For each model (M1, M2, M3, in their sample-site forms), each query (the joint, and
-do(X = 3)) and each size (1e5, 1e6 draws), times:
+For each model (M1, M2, M3, in their sample-site forms), each query (the
+joint, and do(X = 3)) and each size (1e5, 1e6 draws), times:
 
-* ``book``: ``causalbook.sampling.sample(model, n, key, do=...)`` (a plate over the draws,
-  one key, under ``jax.jit``, compiled once per model, size and intervened sites);
-* ``predictive``: ``numpyro.infer.Predictive(model, num_samples=n)(key)`` with its defaults
-  (``parallel=False``: ``lax.map`` runs the model once per draw, one after another);
-* ``predictive_parallel``: the same with ``parallel=True`` (``vmap`` over n keys);
-* ``jax_hand``: the structural equations written by hand with ``jax.random`` under
-  ``jax.jit`` (the practical limit);
-* ``numpy_hand``: the same in NumPy (``np.random.default_rng``, float64 as NumPy draws by
-  default; the JAX methods draw float32).
+* ``book``: ``causalbook.sampling.sample(model, n, key, do=...)`` (a plate
+  over the draws, one key, under ``jax.jit``, compiled once per model, size
+  and intervened sites);
+* ``predictive``: ``numpyro.infer.Predictive(model, num_samples=n)(key)`` with
+  its defaults (``parallel=False``: ``lax.map`` runs the model once per draw,
+  one after another);
+* ``predictive_parallel``: the same with ``parallel=True`` (``vmap`` over n
+  keys);
+* ``jax_hand``: the structural equations written by hand with ``jax.random``
+  under ``jax.jit`` (the practical limit);
+* ``numpy_hand``: the same in NumPy (``np.random.default_rng``, float64 as
+  NumPy draws by default; the JAX methods draw float32).
 
-Interventions use NumPyro's own ``numpyro.handlers.do`` for Predictive (the reader's call) and
-the book's guarded ``do`` inside ``sample``. The first call (tracing and compilation) and the
-steady state (new seeds, compiled code reused where the method reuses it) are reported apart.
-Chapters call ``numpyro.set_host_device_count(2)``; so does this script.
+Interventions use NumPyro's own ``numpyro.handlers.do`` for Predictive (the
+reader's call) and the book's guarded ``do`` inside ``sample``. The first call
+(tracing and compilation) and the steady state (new seeds, compiled code
+reused where the method reuses it) are reported apart. Chapters call
+``numpyro.set_host_device_count(2)``; so does this script.
 """
 
 from __future__ import annotations
@@ -47,7 +52,8 @@ METHODS = (
 
 
 def equations(xp, m: str, e: tuple, do_x: float | None, n: int) -> dict:
-    """The structural equations of model ``m`` applied to standard-normal noises ``e``."""
+    """The structural equations of model ``m`` applied to standard-normal
+    noises ``e``."""
     if m == "M1":
         x = e[0] if do_x is None else xp.full(n, do_x, dtype=e[1].dtype)
         return {"x": x, "y": x + 1.0 + S3 * e[1]}
@@ -114,16 +120,16 @@ def predictive(m: str, n: int, do_x: float | None, parallel: bool):
 
 
 def check(out: dict) -> dict:
-    """Mean and variance of y in the last draws (a guard against timing a wrong computation)."""
+    """Mean and variance of y in the last draws (a guard against timing a wrong
+    computation)."""
     y = np.asarray(out["y"], dtype=np.float64).reshape(-1)
     return {"y_mean": float(y.mean()), "y_var": float(y.var())}
 
 
 def main() -> None:
     info = common.machine()
-    jnp.zeros(
-        3
-    ).block_until_ready()  # JAX's own start-up is nobody's compile time
+    # JAX's own start-up is nobody's compile time.
+    jnp.zeros(3).block_until_ready()
     results = []
     for n in common.SIZES:
         for m in MODELS:
@@ -156,8 +162,10 @@ def main() -> None:
                         }
                     )
                     print(
-                        f"{n:>8} {m} {q:8} {name:20} first {t.timing.first:8.3f}s  "
-                        f"steady {t.timing.median:8.4f}s  (x{len(t.timing.steady)})",
+                        f"{n:>8} {m} {q:8} {name:20} "
+                        f"first {t.timing.first:8.3f}s  "
+                        f"steady {t.timing.median:8.4f}s  "
+                        f"(x{len(t.timing.steady)})",
                         flush=True,
                     )
     common.save(

@@ -2,17 +2,19 @@
 
 The same three models, queries and sizes as ``forward_numpyro.py``, two ways:
 
-* ``pymc_prior_predictive``: the model as PyMC's example gallery writes it (one scalar
-  random variable per node; in M3 ``x`` is a ``pm.Deterministic`` of ``z``), the
-  intervention by ``pm.do(model, {"x": 3.0})``, and
-  ``pm.sample_prior_predictive(draws=n)``, which compiles a forward function and calls it
-  once per draw. Each call compiles again (PyTensor keeps its compiled C modules on disk,
-  so the first call in a fresh cache directory is slower still: not measured here).
-* ``pymc_vectorized``: the same model with ``shape=n`` variables, so one call of the
-  compiled forward function gives every draw. First call: build the model and compile its
-  forward function with ``pymc.pytensorf.compile`` (what ``pm.draw`` does on every call),
-  then draw; steady state: that compiled function (its random generators are updated on
-  each call) called again.
+* ``pymc_prior_predictive``: the model as PyMC's example gallery writes it
+  (one scalar random variable per node; in M3 ``x`` is a ``pm.Deterministic``
+  of ``z``), the intervention by ``pm.do(model, {"x": 3.0})``, and
+  ``pm.sample_prior_predictive(draws=n)``, which compiles a forward function
+  and calls it once per draw. Each call compiles again (PyTensor keeps its
+  compiled C modules on disk, so the first call in a fresh cache directory is
+  slower still: not measured here).
+* ``pymc_vectorized``: the same model with ``shape=n`` variables, so one call
+  of the compiled forward function gives every draw. First call: build the
+  model and compile its forward function with ``pymc.pytensorf.compile``
+  (what ``pm.draw`` does on every call), then draw; steady state: that
+  compiled function (its random generators are updated on each call) called
+  again.
 
 Run in its own process, without JAX, so that PyMC is timed on its own.
 """
@@ -34,7 +36,8 @@ QUERIES = {"joint": None, "do(X=3)": 3.0}
 
 
 def build(m: str, shape: int | None = None) -> pm.Model:
-    """Model ``m`` in PyMC (``shape=None``: scalar nodes; ``shape=n``: n draws at once)."""
+    """Model ``m`` in PyMC (``shape=None``: scalar nodes; ``shape=n``: n draws
+    at once)."""
     with pm.Model() as model:
         if m == "M1":
             x = pm.Normal("x", 0.0, 1.0, shape=shape)
@@ -111,8 +114,10 @@ def main() -> None:
                         }
                     )
                     print(
-                        f"{n:>8} {m} {q:8} {name:22} first {t.timing.first:8.3f}s  "
-                        f"steady {t.timing.median:8.4f}s  (x{len(t.timing.steady)})",
+                        f"{n:>8} {m} {q:8} {name:22} "
+                        f"first {t.timing.first:8.3f}s  "
+                        f"steady {t.timing.median:8.4f}s  "
+                        f"(x{len(t.timing.steady)})",
                         flush=True,
                     )
     common.save(

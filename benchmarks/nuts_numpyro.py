@@ -1,19 +1,25 @@
-"""Conditioning by NUTS in NumPyro: P(Y | X = 3), exact answer N(4, 3) in all three models.
+"""Conditioning by NUTS in NumPyro: P(Y | X = 3), exact answer N(4, 3) in all
+three models.
 
 Same settings for every method: 2 chains (in parallel: the chapters call
-``numpyro.set_host_device_count(2)``), 500 warm-up steps and 5000 draws per chain.
+``numpyro.set_host_device_count(2)``), 500 warm-up steps and 5000 draws per
+chain.
 
-* ``numpyro_mcmc``: ``MCMC(NUTS(condition(model, evidence)), ..., progress_bar=False)`` and
-  ``mcmc.run(key)``, as a chapter writes it with raw NumPyro (``MCMC.run`` traces and
-  compiles again on every call, so first call and steady state cost the same);
-* ``book_nuts``: ``causalbook.inference.condition_nuts(model, evidence, key)``, the book's
-  compiled path: compiled on the first call, reused for new seeds and evidence values.
+* ``numpyro_mcmc``: ``MCMC(NUTS(condition(model, evidence)), ...,
+  progress_bar=False)`` and ``mcmc.run(key)``, as a chapter writes it with raw
+  NumPyro (``MCMC.run`` traces and compiles again on every call, so first
+  call and steady state cost the same);
+* ``book_nuts``: ``causalbook.inference.condition_nuts(model, evidence,
+  key)``, the book's compiled path: compiled on the first call, reused for
+  new seeds and evidence values.
 
-M3's X equals Z exactly, so its sample-site form conditions on ``z = 3`` together with
-``x = 3`` (``x`` is a ``Delta(z)`` site; NUTS cannot start from ``x`` alone). For each run:
-wall time, bulk effective sample size of y (ArviZ's rank-normalised split-chain ESS), and the
-posterior mean and variance of y with their Monte Carlo standard errors against N(4, 3).
-Also a sweep: E[Y | X = x] at ten values of x by ``condition_nuts``, its one compilation included.
+M3's X equals Z exactly, so its sample-site form conditions on ``z = 3``
+together with ``x = 3`` (``x`` is a ``Delta(z)`` site; NUTS cannot start from
+``x`` alone). For each run: wall time, bulk effective sample size of y
+(ArviZ's rank-normalised split-chain ESS), and the posterior mean and
+variance of y with their Monte Carlo standard errors against N(4, 3). Also a
+sweep: E[Y | X = x] at ten values of x by ``condition_nuts``, its one
+compilation included.
 """
 
 from __future__ import annotations
@@ -117,14 +123,17 @@ def main() -> None:
             )
             q = qs[-1]
             print(
-                f"{m} {name:14} first {t.timing.first:6.2f}s steady {t.timing.median:7.3f}s "
-                f"(x{len(t.timing.steady)})  ESS {ess:7.0f}  ESS/s {ess / t.timing.median:9.0f}  "
-                f"y: {stats.fmt_pm(q['mean'], q['mean_se'])}, var {stats.fmt_pm(q['var'], q['var_se'])}",
+                f"{m} {name:14} first {t.timing.first:6.2f}s "
+                f"steady {t.timing.median:7.3f}s "
+                f"(x{len(t.timing.steady)})  ESS {ess:7.0f}  "
+                f"ESS/s {ess / t.timing.median:9.0f}  "
+                f"y: {stats.fmt_pm(q['mean'], q['mean_se'])}, "
+                f"var {stats.fmt_pm(q['var'], q['var_se'])}",
                 flush=True,
             )
 
-    # E[Y | X = x] over a grid by the compiled path (M2), compilation included, against one
-    # MCMC.run of today.
+    # E[Y | X = x] over a grid by the compiled path (M2), compilation included,
+    # against one MCMC.run of today.
     sweep_times, z_scores = [], []
     for rep in range(3):
         clear_compiled()
@@ -141,7 +150,7 @@ def main() -> None:
             for i, x in enumerate(SWEEP)
         ]
         sweep_times.append(common.now() - t)
-        for x, p in zip(SWEEP, posts):
+        for x, p in zip(SWEEP, posts, strict=True):
             est = p.moments("y")
             z_scores.append(
                 abs(
@@ -153,7 +162,8 @@ def main() -> None:
                 / est.mean_se
             )
     print(
-        f"sweep of {len(SWEEP)} x values: {np.median(sweep_times):.3f}s; max |z| {max(z_scores):.2f}"
+        f"sweep of {len(SWEEP)} x values: {np.median(sweep_times):.3f}s; "
+        f"max |z| {max(z_scores):.2f}"
     )
     common.save(
         "nuts_numpyro",

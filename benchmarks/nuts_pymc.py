@@ -1,11 +1,14 @@
-"""Conditioning by NUTS in PyMC: P(Y | X = 3) with ``pm.observe`` and ``pm.sample``.
+"""Conditioning by NUTS in PyMC: P(Y | X = 3) with ``pm.observe`` and
+``pm.sample``.
 
-Same settings as ``nuts_numpyro.py``: 2 chains (``cores=2``: in parallel, PyMC's default on
-two cores), 500 tuning steps, 5000 draws per chain, no progress bar, everything else PyMC's
-defaults. M3's X is ``pm.Deterministic(z)``, which ``pm.observe`` cannot observe; since X = Z
-exactly, it observes ``z = 3`` (NumPyro's run conditions on z as well). Each call of
-``pm.sample`` compiles the model's log density and gradient again (PyTensor's on-disk cache of
-compiled C modules is warm; ``run.py`` fills it first) and starts the worker processes.
+Same settings as ``nuts_numpyro.py``: 2 chains (``cores=2``: in parallel,
+PyMC's default on two cores), 500 tuning steps, 5000 draws per chain, no
+progress bar, everything else PyMC's defaults. M3's X is
+``pm.Deterministic(z)``, which ``pm.observe`` cannot observe; since X = Z
+exactly, it observes ``z = 3`` (NumPyro's run conditions on z as well). Each
+call of ``pm.sample`` compiles the model's log density and gradient again
+(PyTensor's on-disk cache of compiled C modules is warm; ``run.py`` fills it
+first) and starts the worker processes.
 """
 
 from __future__ import annotations
@@ -83,9 +86,12 @@ def main() -> None:
         )
         q = qs[-1]
         print(
-            f"{m} pymc_nuts first {t.timing.first:6.2f}s steady {t.timing.median:7.3f}s "
-            f"(x{len(t.timing.steady)})  ESS {ess:7.0f}  ESS/s {ess / t.timing.median:9.0f}  "
-            f"y: {stats.fmt_pm(q['mean'], q['mean_se'])}, var {stats.fmt_pm(q['var'], q['var_se'])}",
+            f"{m} pymc_nuts first {t.timing.first:6.2f}s "
+            f"steady {t.timing.median:7.3f}s "
+            f"(x{len(t.timing.steady)})  ESS {ess:7.0f}  "
+            f"ESS/s {ess / t.timing.median:9.0f}  "
+            f"y: {stats.fmt_pm(q['mean'], q['mean_se'])}, "
+            f"var {stats.fmt_pm(q['var'], q['var_se'])}",
             flush=True,
         )
     common.save(

@@ -1,9 +1,11 @@
-"""Fill PyTensor's on-disk cache of compiled code (Numba's, under PyTensor 3) before PyMC is timed.
+"""Fill PyTensor's on-disk cache of compiled code (Numba's, under PyTensor 3)
+before PyMC is timed.
 
-``run.py`` points PyTensor at an empty cache directory (``PYTENSOR_FLAGS=base_compiledir=...``)
-and runs this first, so the time of this script is PyTensor's cold compilation (what a
-reader waits for once, on first use), and the timed scripts then start, like a reader's
-later sessions, with a warm disk cache but a fresh process.
+``run.py`` points PyTensor at an empty cache directory
+(``PYTENSOR_FLAGS=base_compiledir=...``) and runs this first, so the time of
+this script is PyTensor's cold compilation (what a reader waits for once, on
+first use), and the timed scripts then start, like a reader's later sessions,
+with a warm disk cache but a fresh process.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
-"""Turn the raw timings (benchmarks/out/*.json) into results.md and results.png.
+"""Turn the raw timings (benchmarks/out/*.json) into results.md and
+results.png.
 
-``results.md`` is included in the book's appendix page (book/performance.md) from the marker
-line on, and ``results.png`` is its figure. Both are committed, so the book builds where
-``make bench`` never ran.
+``results.md`` is included in the book's appendix page (book/performance.md)
+from the marker line on, and ``results.png`` is its figure. Both are
+committed, so the book builds where ``make bench`` never ran.
 """
 
 from __future__ import annotations
@@ -17,7 +18,10 @@ import common  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-MARKER = "<!-- the book's appendix page includes this file from the next line on -->"
+MARKER = (
+    "<!-- the book's appendix page includes this file from the next line on "
+    "-->"
+)
 FIGURE = common.HERE / "results.png"
 
 MODELS = ("M1", "M2", "M3")
@@ -106,7 +110,8 @@ def lookup(rows: list[dict], **kw) -> dict | None:
 
 
 def forward_ratios(rows: list[dict], method: str, n: int) -> list[float]:
-    """(method's steady time / hand-written JAX's) per model and query, same run."""
+    """(method's steady time / hand-written JAX's) per model and query, same
+    run."""
     ratios = []
     for m in MODELS:
         for q in QUERIES:
@@ -120,7 +125,8 @@ def forward_ratios(rows: list[dict], method: str, n: int) -> list[float]:
 
 
 def forward_ratio(rows: list[dict], method: str, n: int) -> float:
-    """Median over models and queries of (method's steady time / hand-written JAX's), same run."""
+    """Median over models and queries of (method's steady time / hand-written
+    JAX's), same run."""
     ratios = forward_ratios(rows, method, n)
     return statistics.median(ratios) if ratios else float("nan")
 
@@ -136,13 +142,15 @@ def forward_section(rows: list[dict]) -> tuple[str, dict]:
     sizes = sorted({r["n"] for r in rows})
     out = ["## Forward draws", ""]
     out.append(
-        "Draws of every variable, for the three models, of the joint distribution and under "
-        "do(X = 3). *First call*: in a fresh process, tracing and compilation included; "
-        "*steady*: the median of later calls with new seeds, each after an untimed call of the same "
-        "method (JAX may still be finishing work a previous call left queued). Each entry is the median over "
-        "the three models and the two queries; the last columns divide each method's steady "
-        "time by that of the hand-written jitted JAX equations for the same model, query "
-        "and size, measured in the same run, and take the median of those ratios."
+        "Draws of every variable, for the three models, of the joint "
+        "distribution and under do(X = 3). *First call*: in a fresh process, "
+        "tracing and compilation included; *steady*: the median of later "
+        "calls with new seeds, each after an untimed call of the same method "
+        "(JAX may still be finishing work a previous call left queued). Each "
+        "entry is the median over the three models and the two queries; the "
+        "last columns divide each method's steady time by that of the "
+        "hand-written jitted JAX equations for the same model, query and "
+        "size, measured in the same run, and take the median of those ratios."
     )
     out.append("")
     header = ["method"]
@@ -200,13 +208,16 @@ def nuts_section() -> tuple[str, dict]:
     out = ["## Conditioning by NUTS", ""]
     if settings:
         out.append(
-            f"P(Y | X = 3), exactly N(4, 3) in all three models, by NUTS with {settings['chains']} chains "
-            f"in parallel, {settings['warmup']} warm-up steps and {settings['draws']} draws per chain "
-            "for every method. *Steady*: the median wall time of later calls with new seeds; ESS: "
-            "ArviZ's bulk effective sample size of y (median over the runs); ESS/s: that ESS over the "
-            "steady wall time, warm-up included. Mean and variance of y from the first run (seed 0), ± "
-            "their Monte Carlo standard errors, against the exact 4 and 3: with the same key, "
-            "`condition_nuts` and `MCMC.run` give the same chains. The targets table checks every run."
+            "P(Y | X = 3), exactly N(4, 3) in all three models, by NUTS with "
+            f"{settings['chains']} chains in parallel, {settings['warmup']} "
+            f"warm-up steps and {settings['draws']} draws per chain for every "
+            "method. *Steady*: the median wall time of later calls with new "
+            "seeds; ESS: ArviZ's bulk effective sample size of y (median over "
+            "the runs); ESS/s: that ESS over the steady wall time, warm-up "
+            "included. Mean and variance of y from the first run (seed 0), ± "
+            "their Monte Carlo standard errors, against the exact 4 and 3: "
+            "with the same key, `condition_nuts` and `MCMC.run` give the same "
+            "chains. The targets table checks every run."
         )
         out.append("")
     header = [
@@ -250,11 +261,13 @@ def nuts_section() -> tuple[str, dict]:
         )
     if all(book) and all(pymc):
         facts["vs_pymc_min"] = min(
-            b["ess_per_s"] / p["ess_per_s"] for b, p in zip(book, pymc)
+            b["ess_per_s"] / p["ess_per_s"]
+            for b, p in zip(book, pymc, strict=True)
         )
     if all(book) and all(mcmc):
         facts["vs_mcmc_min"] = min(
-            b["ess_per_s"] / p["ess_per_s"] for b, p in zip(book, mcmc)
+            b["ess_per_s"] / p["ess_per_s"]
+            for b, p in zip(book, mcmc, strict=True)
         )
         facts["mcmc_run_median"] = statistics.median(r["median"] for r in mcmc)
     d = common.load("nuts_numpyro")
@@ -262,14 +275,18 @@ def nuts_section() -> tuple[str, dict]:
         sw = d["sweep"]
         facts["sweep"] = sw
         line = (
-            f"A sweep of E[Y | X = x] over {sw['points']} values of x in model 2 by `condition_nuts` "
-            f"(new evidence and seed each time, its one compilation included) took {fmt_s(sw['median'])}"
+            f"A sweep of E[Y | X = x] over {sw['points']} values of x in "
+            "model 2 by `condition_nuts` (new evidence and seed each time, "
+            f"its one compilation included) took {fmt_s(sw['median'])}"
         )
         if "mcmc_run_median" in facts:
             line += f"; one `MCMC.run` takes {fmt_s(facts['mcmc_run_median'])}"
         out += [
             line
-            + f" (largest |error| / standard error of the ten means: {sw['max_abs_z_mean']:.2f}).",
+            + (
+                " (largest |error| / standard error of the ten means: "
+                f"{sw['max_abs_z_mean']:.2f})."
+            ),
             "",
         ]
     return "\n".join(out), facts
@@ -281,13 +298,16 @@ def book_section() -> tuple[str, dict]:
         return "", {}
     out = ["## Building the book", ""]
     out.append(
-        f"`jupyter-book build` as `make book` runs it, into an empty directory (clean: every chapter "
-        f"executes; median of {len(d['clean'])}) and again with nothing changed (cached: chapters come "
-        f"from the execution cache; median of {len(d['cached'])}). Chapter times are the execution "
-        "times the cache recorded in the clean builds (median). The two builds with JAX's persistent "
-        "compilation cache (`JAX_COMPILATION_CACHE_DIR`, `JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS=0`; "
-        "one build each) show what keeping compiled code on disk between chapters and builds would gain; "
-        "`make book` does not set it."
+        "`jupyter-book build` as `make book` runs it, into an empty directory "
+        f"(clean: every chapter executes; median of {len(d['clean'])}) and "
+        "again with nothing changed (cached: chapters come from the execution "
+        f"cache; median of {len(d['cached'])}). Chapter times are the "
+        "execution times the cache recorded in the clean builds (median). The "
+        "two builds with JAX's persistent compilation cache "
+        "(`JAX_COMPILATION_CACHE_DIR`, "
+        "`JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS=0`; one build each) show "
+        "what keeping compiled code on disk between chapters and builds would "
+        "gain; `make book` does not set it."
     )
     out.append("")
     rows = [
@@ -308,7 +328,8 @@ def book_section() -> tuple[str, dict]:
     if jc:
         rows.append(
             [
-                "clean build, JAX persistent compilation cache empty at the start",
+                "clean build, JAX persistent compilation cache empty at the "
+                "start",
                 fmt_s(jc["empty"]),
                 "",
                 "",
@@ -316,7 +337,8 @@ def book_section() -> tuple[str, dict]:
         )
         rows.append(
             [
-                "clean build, JAX persistent compilation cache from the previous build",
+                "clean build, JAX persistent compilation cache from the "
+                "previous build",
                 fmt_s(jc["warm"]),
                 "",
                 "",
@@ -346,8 +368,9 @@ def book_section() -> tuple[str, dict]:
             "other",
         ]
         out += [
-            "Where each chapter's time goes (one more execution per chapter, cells grouped by what "
-            "they call; kernel start and the rest in *kernel, other*):",
+            "Where each chapter's time goes (one more execution per chapter, "
+            "cells grouped by what they call; kernel start and the rest in "
+            "*kernel, other*):",
             "",
         ]
         rows = []
@@ -357,7 +380,8 @@ def book_section() -> tuple[str, dict]:
                 + [fmt_s(p["by_category"].get(c, 0.0)) for c in cats]
                 + [
                     fmt_s(p["kernel_and_overhead"]),
-                    f"{p['slowest'][0]['category']}: {fmt_s(p['slowest'][0]['seconds'])}"
+                    f"{p['slowest'][0]['category']}: "
+                    f"{fmt_s(p['slowest'][0]['seconds'])}"
                     if p["slowest"]
                     else "",
                 ]
@@ -381,8 +405,8 @@ def book_section() -> tuple[str, dict]:
             }
         )
         out += [
-            "Builds that failed during the benchmark (their times are still those of the whole "
-            "build, with `--keep-going`): "
+            "Builds that failed during the benchmark (their times are still "
+            "those of the whole build, with `--keep-going`): "
             + ", ".join(f["build"] for f in d["failures"])
             + ". "
             "What they reported:",
@@ -414,8 +438,9 @@ def targets_section(fwd: dict, nuts: dict, bk: dict) -> str:
         lo, hi = fwd["sampler_vs_hand_range"]
         rows.append(
             [
-                f"the book's sampler at or below the cost of hand-written jitted JAX, {fwd['n']:,} draws "
-                "(median of the six model-query ratios; their range)",
+                "the book's sampler at or below the cost of hand-written "
+                f"jitted JAX, {fwd['n']:,} draws (median of the six "
+                "model-query ratios; their range)",
                 f"{fmt_ratio(r)} ({fmt_ratio(lo)} to {fmt_ratio(hi)})",
                 "met" if r <= 1.0 else f"missed by {100 * (r - 1):.0f}%",
             ]
@@ -424,7 +449,8 @@ def targets_section(fwd: dict, nuts: dict, bk: dict) -> str:
         v = nuts["book_ess_min"]
         rows.append(
             [
-                "`condition_nuts` at least 50,000 effective draws/s per model (steady; slowest model)",
+                "`condition_nuts` at least 50,000 effective draws/s per model "
+                "(steady; slowest model)",
                 fmt_int(v),
                 "met"
                 if v >= TARGETS["ess_per_s"]
@@ -435,7 +461,8 @@ def targets_section(fwd: dict, nuts: dict, bk: dict) -> str:
         v = nuts["vs_pymc_min"]
         rows.append(
             [
-                "`condition_nuts` ESS/s at least 10× PyMC's (smallest ratio over models)",
+                "`condition_nuts` ESS/s at least 10× PyMC's (smallest ratio "
+                "over models)",
                 fmt_ratio(v),
                 "met"
                 if v >= TARGETS["vs_pymc"]
@@ -445,7 +472,8 @@ def targets_section(fwd: dict, nuts: dict, bk: dict) -> str:
     if "worst_z" in nuts:
         rows.append(
             [
-                "`condition_nuts` mean and variance of y within 4.5 standard errors of N(4, 3), every run",
+                "`condition_nuts` mean and variance of y within 4.5 standard "
+                "errors of N(4, 3), every run",
                 f"largest: {nuts['worst_z']:.2f}",
                 "met" if nuts["worst_z"] < 4.5 else "missed",
             ]
@@ -506,27 +534,33 @@ def header() -> str:
     ]
     date = datetime.now(UTC).strftime("%Y-%m-%d")
     lines = [
-        f"Measured on {date} on {mach.get('cpu', mach.get('processor', '?'))}, {mach.get('cores', '?')} cores, "
-        f"{mach.get('memory_gb', '?')} GB, {mach.get('platform', '?')}, Python {mach.get('python', '?')}; "
+        f"Measured on {date} on "
+        f"{mach.get('cpu', mach.get('processor', '?'))}, "
+        f"{mach.get('cores', '?')} cores, {mach.get('memory_gb', '?')} GB, "
+        f"{mach.get('platform', '?')}, Python {mach.get('python', '?')}; "
         + ", ".join(f"{k} {v}" for k, v in sorted(vers.items()))
         + ".",
         "",
-        "Every comparison below was measured in the same run of `make bench`, with repetitions "
-        "interleaved between methods; the figures are medians. Other processes shared the machine "
-        f"(load average at the start of each part: {', '.join(f'{x:.1f}' for x in loads)} on "
-        f"{mach.get('cores', '?')} cores), so absolute times are noisy; the ratios, measured side "
-        "by side, are the numbers to read.",
+        "Every comparison below was measured in the same run of `make bench`, "
+        "with repetitions interleaved between methods; the figures are "
+        "medians. Other processes shared the machine (load average at the "
+        "start of each part: "
+        f"{', '.join(f'{x:.1f}' for x in loads)} on "
+        f"{mach.get('cores', '?')} cores), so absolute times are noisy; the "
+        "ratios, measured side by side, are the numbers to read.",
     ]
     if parts.get("pymc_warmup"):
         lines[-1] += (
-            f" PyMC's first use on a machine also compiles its functions with Numba once, "
-            f"keeping them on disk ({fmt_s(parts['pymc_warmup']['seconds'])} here for "
-            "everything measured below, not counted in it)."
+            " PyMC's first use on a machine also compiles its functions with "
+            "Numba once, keeping them on disk "
+            f"({fmt_s(parts['pymc_warmup']['seconds'])} here for everything "
+            "measured below, not counted in it)."
         )
     if any(v.get("quick") for v in present.values()):
         lines += [
             "",
-            "**This is a quick trial run (`BENCH_QUICK=1`): fewer sizes and repetitions.**",
+            "**This is a quick trial run (`BENCH_QUICK=1`): fewer sizes and "
+            "repetitions.**",
         ]
     return "\n".join(lines)
 
@@ -657,7 +691,8 @@ def figure(rows: list[dict]) -> None:
         ax.invert_yaxis()
         ax.set_xlabel("seconds")
         ax.set_title(
-            f"Chapters executing\n(whole book: {bk['clean_median']:.0f} s clean, "
+            "Chapters executing\n"
+            f"(whole book: {bk['clean_median']:.0f} s clean, "
             f"{bk['cached_median']:.1f} s cached)",
             fontsize=10,
         )
@@ -678,7 +713,8 @@ def main() -> None:
             [
                 "# Benchmark results",
                 "",
-                "Written by `benchmarks/report.py` (`make bench`); do not edit by hand.",
+                "Written by `benchmarks/report.py` (`make bench`); do not "
+                "edit by hand.",
                 "",
                 MARKER,
                 header(),

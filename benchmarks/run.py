@@ -1,16 +1,19 @@
-"""``make bench``: every benchmark in one run, then the report (results.md, results.png).
+"""``make bench``: every benchmark in one run, then the report (results.md,
+results.png).
 
-Each part runs in its own process, one after another (never two at once on the 2 cores),
-so that JAX's device setting, PyMC's worker processes and the book's builds do not share a
-process: forward draws (JAX/NumPy, then PyMC), conditioning by NUTS (NumPyro, then PyMC),
-the book's builds. PyMC is timed with PyTensor's compile cache in ``benchmarks/out/pytensor``,
-emptied first and filled by ``pymc_warmup.py`` (whose time is the cold compilation: PyTensor
-3 compiles with Numba and keeps what it compiled there).
+Each part runs in its own process, one after another (never two at once on
+the 2 cores), so that JAX's device setting, PyMC's worker processes and the
+book's builds do not share a process: forward draws (JAX/NumPy, then PyMC),
+conditioning by NUTS (NumPyro, then PyMC), the book's builds. PyMC is timed
+with PyTensor's compile cache in ``benchmarks/out/pytensor``, emptied first
+and filled by ``pymc_warmup.py`` (whose time is the cold compilation:
+PyTensor 3 compiles with Numba and keeps what it compiled there).
 
-Environment: ``BENCH_QUICK=1`` for a short trial run (1e5 draws, two repetitions, one
-clean build); ``BENCH_ONLY=forward_numpyro,nuts_numpyro`` to run some parts only (the
-report uses the last saved results of the others); ``BENCH_REPS``, ``BENCH_BUDGET``,
-``BENCH_BOOK_CLEAN_REPS``, ``BENCH_BOOK_CACHED_REPS``, ``BENCH_BUILD_DIR`` (see common.py, book.py).
+Environment: ``BENCH_QUICK=1`` for a short trial run (1e5 draws, two
+repetitions, one clean build); ``BENCH_ONLY=forward_numpyro,nuts_numpyro`` to
+run some parts only (the report uses the last saved results of the others);
+``BENCH_REPS``, ``BENCH_BUDGET``, ``BENCH_BOOK_CLEAN_REPS``,
+``BENCH_BOOK_CACHED_REPS``, ``BENCH_BUILD_DIR`` (see common.py, book.py).
 """
 
 from __future__ import annotations
@@ -46,9 +49,8 @@ def main() -> int:
         shutil.rmtree(pytensor_dir, ignore_errors=True)
     failed = []
     for part in parts:
-        (common.OUT / f"{part}.json").unlink(
-            missing_ok=True
-        )  # never report a stale result
+        # Never report a stale result.
+        (common.OUT / f"{part}.json").unlink(missing_ok=True)
         print(f"== {part}", flush=True)
         t = time.perf_counter()
         rc = subprocess.run(

@@ -1,12 +1,15 @@
-"""The book's sampler against the raw structural equations in jitted JAX, one million draws.
+"""The book's sampler against the raw structural equations in jitted JAX, one
+million draws.
 
-A quick check that needs only the book's environment (no PyMC): for each model, of the joint
-and under do(X = 3), the steady-state time of ``causalbook.sampling.sample`` and of the same
-structural equations written by hand under ``jax.jit``, measured side by side (interleaved
-repetitions, medians), and their ratio. ``make bench`` runs the full comparison
+A quick check that needs only the book's environment (no PyMC): for each
+model, of the joint and under do(X = 3), the steady-state time of
+``causalbook.sampling.sample`` and of the same structural equations written by
+hand under ``jax.jit``, measured side by side (interleaved repetitions,
+medians), and their ratio. ``make bench`` runs the full comparison
 (``benchmarks/run.py``); this script is its forward-draw core, printed.
 
-Run: ``.venv/bin/python benchmarks/sampling.py`` (after ``make book`` or ``make test``).
+Run: ``.venv/bin/python benchmarks/sampling.py`` (after ``make book`` or
+``make test``).
 """
 
 from __future__ import annotations
@@ -17,8 +20,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+# Imported once the path is set (forward_numpyro sets the host device count
+# before JAX starts).
 import common  # noqa: E402
-import forward_numpyro as fw  # noqa: E402  (sets the host device count before JAX starts)
+import forward_numpyro as fw  # noqa: E402
 
 from causalbook.models import MODELS  # noqa: E402
 
@@ -27,7 +32,8 @@ N = 1_000_000
 
 def main() -> None:
     print(
-        f"{'model':6} {'query':9} {'book sampler':>13} {'by-hand JAX':>12} {'ratio':>6}"
+        f"{'model':6} {'query':9} {'book sampler':>13} "
+        f"{'by-hand JAX':>12} {'ratio':>6}"
     )
     ratios = []
     for m in MODELS:
@@ -43,11 +49,13 @@ def main() -> None:
             )
             ratios.append(book / hand)
             print(
-                f"{m:6} {q:9} {book * 1e3:10.2f} ms {hand * 1e3:9.2f} ms {book / hand:5.2f}x",
+                f"{m:6} {q:9} {book * 1e3:10.2f} ms "
+                f"{hand * 1e3:9.2f} ms {book / hand:5.2f}x",
                 flush=True,
             )
     print(
-        f"median ratio over models and queries, {N:,} draws: {statistics.median(ratios):.2f}x"
+        f"median ratio over models and queries, {N:,} draws: "
+        f"{statistics.median(ratios):.2f}x"
     )
 
 

@@ -2,21 +2,25 @@
 
 Modules:
 
-* :mod:`causalbook.models`: the three structural causal models, as posted (deterministic
-  sites), in sample-site form, and as linear specifications.
-* :mod:`causalbook.exact`: closed-form joint, conditional, interventional and
-  counterfactual distributions of linear-Gaussian SCMs.
-* :mod:`causalbook.handlers`: ``do`` and ``condition`` that raise instead of silently
-  ignoring a site they cannot act on.
-* :mod:`causalbook.sampling`: n draws of a model in one vectorized, jitted call.
-* :mod:`causalbook.stats`: sample moments with their Monte Carlo standard errors.
+* :mod:`causalbook.models`: the three structural causal models, as posted
+  (deterministic sites), in sample-site form, and as linear specifications.
+* :mod:`causalbook.exact`: closed-form joint, conditional, interventional
+  and counterfactual distributions of linear-Gaussian SCMs.
+* :mod:`causalbook.handlers`: ``do`` and ``condition`` that raise instead
+  of silently ignoring a site they cannot act on.
+* :mod:`causalbook.sampling`: n draws of a model in one vectorized, jitted
+  call.
+* :mod:`causalbook.stats`: sample moments with their Monte Carlo standard
+  errors.
 * :mod:`causalbook.plots`: the book's figures, in one look.
-* :mod:`causalbook.inference`: NUTS on a conditioned model, compiled once per model.
-* :mod:`causalbook.report`: glue computed numbers into the prose; versions used.
-* :mod:`causalbook.seeing`, :mod:`causalbook.doing`, :mod:`causalbook.mechanics`,
-  :mod:`causalbook.counterfactual`: what Chapters 2, 3, 4 and 5 need beyond the above
-  (window estimates, node splitting, a message log, twin networks and the ladder's
-  bookkeeping).
+* :mod:`causalbook.inference`: NUTS on a conditioned model, compiled once
+  per model.
+* :mod:`causalbook.report`: glue computed numbers into the prose; versions
+  used.
+* :mod:`causalbook.seeing`, :mod:`causalbook.doing`,
+  :mod:`causalbook.mechanics`, :mod:`causalbook.counterfactual`: what
+  Chapters 2, 3, 4 and 5 need beyond the above (window estimates, node
+  splitting, a message log, twin networks and the ladder's bookkeeping).
 """
 
 __version__ = "0.1.0"

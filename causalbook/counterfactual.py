@@ -1,39 +1,46 @@
-"""Imagining: counterfactuals of the book's models as twin networks in NumPyro.
+"""Imagining: counterfactuals of the book's models as twin networks.
 
-A counterfactual query, "having seen X = 1 and Y = 3, what would Y have been had X been
-3?", is answered in three steps (Pearl's abduction, action, prediction):
+A counterfactual query, "having seen X = 1 and Y = 3, what would Y have
+been had X been 3?", is answered in three steps (Pearl's abduction, action,
+prediction):
 
 1. **abduction**: infer the exogenous noises from what was seen;
 2. **action**: replace the structural equation of X by X := 3;
 3. **prediction**: run the modified equations on the inferred noises.
 
-A **twin network** does the three steps in one probabilistic program: the exogenous
-noises are sample sites shared by two copies of the structural equations, a *factual*
-copy (which is observed) and a *counterfactual* copy (in which the intervened equations
-are replaced). Conditioning the factual copy on the evidence and running an inference
-algorithm on the noises is abduction; the counterfactual copy, evaluated on the same
-noises, is action and prediction. :func:`twin_network` builds it for any
-:class:`~causalbook.exact.LinearGaussianSCM`, in two forms:
+A **twin network** does the three steps in one probabilistic program (here
+in NumPyro): the exogenous noises are sample sites shared by two copies of
+the structural equations, a *factual* copy (which is observed) and a
+*counterfactual* copy (in which the intervened equations are replaced).
+Conditioning the factual copy on the evidence and running an inference
+algorithm on the noises is abduction; the counterfactual copy, evaluated on
+the same noises, is action and prediction. :func:`twin_network` builds it
+for any :class:`~causalbook.exact.LinearGaussianSCM`, in two forms:
 
-* **softly observed** (``obs_scale > 0``): the noises ``n_v`` are sample sites, and each
-  observed variable ``v`` is a sample site ``v ~ Normal(factual v, obs_scale)``. This
-  relaxes "seen exactly" to "seen with a small measurement error", so NUTS can condition
-  on any evidence, in every model. The relaxed model's exact answer is
-  :func:`soft_counterfactual`; it tends to the exact one as ``obs_scale -> 0``.
-* **exactly observed** (``obs_scale=None``): the factual variables are sample sites with
-  their noise folded into their distribution (as in :data:`causalbook.models.SAMPLE_SITE`),
-  and the noises are recovered from them by inverting each equation,
-  ``n_v = (v - mean of v given its parents) / scale``: abduction by solving. An equation
-  without noise (model 3's X := Z) becomes a ``Delta`` site, which NUTS cannot condition
-  on; condition on Z instead (X = Z exactly).
+* **softly observed** (``obs_scale > 0``): the noises ``n_v`` are sample
+  sites, and each observed variable ``v`` is a sample site
+  ``v ~ Normal(factual v, obs_scale)``. This relaxes "seen exactly" to
+  "seen with a small measurement error", so NUTS can condition on any
+  evidence, in every model. The relaxed model's exact answer is
+  :func:`soft_counterfactual`; it tends to the exact one as
+  ``obs_scale -> 0``.
+* **exactly observed** (``obs_scale=None``): the factual variables are
+  sample sites with their noise folded into their distribution (as in
+  :data:`causalbook.models.SAMPLE_SITE`), and the noises are recovered from
+  them by inverting each equation,
+  ``n_v = (v - mean of v given its parents) / scale``: abduction by
+  solving. An equation without noise (model 3's X := Z) becomes a
+  ``Delta`` site, which NUTS cannot condition on; condition on Z instead
+  (X = Z exactly).
 
-Example (model 1, seen X = 1 and Y = 3, had X been 3; exactly observed, no inference
-is needed because the two equations pin both noises down):
+Example (model 1, seen X = 1 and Y = 3, had X been 3; exactly observed, no
+inference is needed because the two equations pin both noises down):
     >>> import jax
     >>> from numpyro import handlers
     >>> from causalbook.models import LINEAR
     >>> twin = twin_network(LINEAR["M1"], {"x": 3.0})
-    >>> tr = handlers.trace(handlers.seed(handlers.condition(twin, {"x": 1.0, "y": 3.0}), 0)).get_trace()
+    >>> seen = handlers.condition(twin, {"x": 1.0, "y": 3.0})
+    >>> tr = handlers.trace(handlers.seed(seen, 0)).get_trace()
     >>> round(float(tr["y_cf"]["value"]), 6)
     5.0
 """
@@ -77,15 +84,18 @@ def structural_values(
     noise: Mapping[str, Any],
     do: Mapping[str, float] | None = None,
 ) -> dict[str, Any]:
-    """Run the structural equations of ``scm`` on given noise values, in causal order.
+    """Run the structural equations of ``scm`` on given noise values.
 
-    ``v := intercept + sum(coefficient * parent) + scale * noise[v]``, except that each
-    variable in ``do`` takes its intervened value (its equation is replaced). A noise
-    missing from ``noise`` counts as zero (equations without noise need none).
+    The equations run in causal order:
+    ``v := intercept + sum(coefficient * parent) + scale * noise[v]``, except
+    that each variable in ``do`` takes its intervened value (its equation is
+    replaced). A noise missing from ``noise`` counts as zero (equations
+    without noise need none).
 
     Args:
         scm: the model.
-        noise: ``{variable: value of its standard normal noise N_v}`` (numbers or arrays).
+        noise: ``{variable: value of its standard normal noise N_v}``
+            (numbers or arrays).
         do: ``{variable: value}``, the equations replaced (the action step).
 
     Returns:
@@ -95,7 +105,9 @@ def structural_values(
         >>> from causalbook.models import LINEAR
         >>> structural_values(LINEAR["M2"], {"y": 1.0, "x": 0.0})
         {'y': 3.0, 'x': 0.5}
-        >>> structural_values(LINEAR["M2"], {"y": 1.0, "x": 0.0}, do={"x": 3.0})
+        >>> structural_values(
+        ...     LINEAR["M2"], {"y": 1.0, "x": 0.0}, do={"x": 3.0}
+        ... )
         {'y': 3.0, 'x': 3.0}
     """
     do = dict(do or {})
@@ -118,7 +130,8 @@ def _check_do(scm: LinearGaussianSCM, do: Mapping[str, float]) -> None:
     for v in do:
         if v not in scm.order:
             raise KeyError(
-                f"{scm.name} has no variable {v!r} to intervene on; it has {scm.order}"
+                f"{scm.name} has no variable {v!r} to intervene on; "
+                f"it has {scm.order}"
             )
 
 
@@ -127,45 +140,58 @@ def twin_network(
     do: Mapping[str, float],
     obs_scale: float | None = None,
 ) -> Model:
-    """A twin-network NumPyro model of ``scm`` for counterfactuals under ``do``.
+    """A twin-network model of ``scm`` for counterfactuals under ``do``.
 
     Sites of the returned model (no arguments):
 
-    * ``n_v`` for each variable with a noise: the exogenous noise N_v, shared by both
-      copies (a sample site when softly observed, a deterministic site recovered from
-      the factual values when exactly observed);
-    * ``v`` for each variable: the factual world. When softly observed, the observed
-      variables (``scm.observed``, e.g. ``x`` and ``y``) are sample sites
-      ``Normal(factual value, obs_scale)`` and the others (model 3's ``z``) deterministic
-      sites; when exactly observed, they are sample sites with their noise folded in
-      (``Delta`` for an equation without noise);
-    * ``v_cf`` for each variable: the counterfactual world, the same equations on the same
-      noises with the equations in ``do`` replaced (deterministic sites).
+    * ``n_v`` for each variable with a noise: the exogenous noise N_v,
+      shared by both copies (a sample site when softly observed, a
+      deterministic site recovered from the factual values when exactly
+      observed);
+    * ``v`` for each variable: the factual world. When softly observed, the
+      observed variables (``scm.observed``, e.g. ``x`` and ``y``) are sample
+      sites ``Normal(factual value, obs_scale)`` and the others (model 3's
+      ``z``) deterministic sites; when exactly observed, they are sample
+      sites with their noise folded in (``Delta`` for an equation without
+      noise);
+    * ``v_cf`` for each variable: the counterfactual world, the same
+      equations on the same noises with the equations in ``do`` replaced
+      (deterministic sites).
 
-    Condition on the factual sites (``numpyro.handlers.condition``) and run NUTS (for
-    example :func:`causalbook.inference.condition_nuts`): the posterior of ``y_cf`` is
-    the counterfactual distribution. This function builds the model with
-    :func:`soft_twin` or :func:`exact_twin`; calls with equal arguments return the same
-    function object, so compiled samplers are reused.
+    Condition on the factual sites (``numpyro.handlers.condition``) and run
+    NUTS (for example :func:`causalbook.inference.condition_nuts`): the
+    posterior of ``y_cf`` is the counterfactual distribution. This function
+    builds the model with :func:`soft_twin` or :func:`exact_twin`; calls
+    with equal arguments return the same function object, so compiled
+    samplers are reused.
 
     Args:
         scm: the model (e.g. ``causalbook.models.LINEAR["M1"]``).
         do: the counterfactual antecedent, ``{variable: value}``.
-        obs_scale: ``None`` to observe the factual variables exactly, or the standard
-            deviation of the small measurement error of a softly observed twin network.
+        obs_scale: ``None`` to observe the factual variables exactly, or the
+            standard deviation of the small measurement error of a softly
+            observed twin network.
 
-    Example (model 2, seen X = 1 and Y = 3, had X been 3; softly observed, by NUTS):
+    Example (model 2, seen X = 1 and Y = 3, had X been 3; softly observed,
+    by NUTS):
         >>> import jax
         >>> from causalbook.inference import condition_nuts
         >>> from causalbook.models import LINEAR
         >>> twin = twin_network(LINEAR["M2"], {"x": 3.0}, obs_scale=0.05)
         >>> twin is twin_network(LINEAR["M2"], {"x": 3.0}, obs_scale=0.05)
         True
-        >>> post = condition_nuts(twin, {"x": 1.0, "y": 3.0}, jax.random.PRNGKey(0), num_samples=1000)
+        >>> post = condition_nuts(
+        ...     twin, {"x": 1.0, "y": 3.0}, jax.random.PRNGKey(0),
+        ...     num_samples=1000,
+        ... )
         >>> sorted(post.samples)
         ['n_x', 'n_y', 'x_cf', 'y_cf']
-        >>> exact_soft = soft_counterfactual(LINEAR["M2"], {"x": 1.0, "y": 3.0}, {"x": 3.0}, 0.05)
-        >>> post.moments("y_cf").agrees_with(exact_soft.mean("y"), exact_soft.var("y"), z=4.5)
+        >>> exact_soft = soft_counterfactual(
+        ...     LINEAR["M2"], {"x": 1.0, "y": 3.0}, {"x": 3.0}, 0.05
+        ... )
+        >>> post.moments("y_cf").agrees_with(
+        ...     exact_soft.mean("y"), exact_soft.var("y"), z=4.5
+        ... )
         True
     """
     key = (
@@ -200,21 +226,28 @@ def _has_noise(scm: LinearGaussianSCM, v: str) -> bool:
 def soft_twin(
     scm: LinearGaussianSCM, do: Mapping[str, float], obs_scale: float
 ) -> Model:
-    """The softly observed twin network (see :func:`twin_network`, which caches it).
+    """The softly observed twin network.
+
+    See :func:`twin_network`, which caches it.
 
     Example:
         >>> import jax
         >>> from numpyro import handlers
         >>> from causalbook.models import LINEAR
-        >>> tr = handlers.trace(handlers.seed(soft_twin(LINEAR["M3"], {"x": 3.0}, 0.1), 0)).get_trace()
-        >>> {name: site["type"] for name, site in tr.items()}  # doctest: +NORMALIZE_WHITESPACE
-        {'n_z': 'sample', 'n_y': 'sample', 'z': 'deterministic', 'x': 'sample', 'y': 'sample',
-         'z_cf': 'deterministic', 'x_cf': 'deterministic', 'y_cf': 'deterministic'}
+        >>> twin = soft_twin(LINEAR["M3"], {"x": 3.0}, 0.1)
+        >>> tr = handlers.trace(handlers.seed(twin, 0)).get_trace()
+        >>> types = {name: site["type"] for name, site in tr.items()}
+        >>> types  # doctest: +NORMALIZE_WHITESPACE
+        {'n_z': 'sample', 'n_y': 'sample', 'z': 'deterministic',
+         'x': 'sample', 'y': 'sample',
+         'z_cf': 'deterministic', 'x_cf': 'deterministic',
+         'y_cf': 'deterministic'}
     """
     _check_do(scm, do)
     if not obs_scale > 0:
         raise ValueError(
-            f"obs_scale must be positive, got {obs_scale!r} (for exact observation use exact_twin)"
+            f"obs_scale must be positive, got {obs_scale!r} "
+            f"(for exact observation use exact_twin)"
         )
     do = {v: float(x) for v, x in do.items()}
 
@@ -232,7 +265,7 @@ def soft_twin(
                 numpyro.sample(v, dist.Normal(factual[v], obs_scale))
             else:
                 numpyro.deterministic(v, factual[v])
-        # the counterfactual world: the same noises, the equations in `do` replaced
+        # the counterfactual world: same noises, equations in `do` replaced
         for v, value in structural_values(scm, noise, do).items():
             numpyro.deterministic(
                 f"{v}_cf", jnp.asarray(value, dtype=jnp.result_type(float))
@@ -243,16 +276,22 @@ def soft_twin(
 
 
 def exact_twin(scm: LinearGaussianSCM, do: Mapping[str, float]) -> Model:
-    """The exactly observed twin network (see :func:`twin_network`, which caches it).
+    """The exactly observed twin network.
+
+    See :func:`twin_network`, which caches it.
 
     Example:
         >>> import jax
         >>> from numpyro import handlers
         >>> from causalbook.models import LINEAR
-        >>> tr = handlers.trace(handlers.seed(exact_twin(LINEAR["M3"], {"x": 3.0}), 0)).get_trace()
-        >>> {name: site["type"] for name, site in tr.items()}  # doctest: +NORMALIZE_WHITESPACE
-        {'z': 'sample', 'n_z': 'deterministic', 'x': 'sample', 'y': 'sample', 'n_y': 'deterministic',
-         'z_cf': 'deterministic', 'x_cf': 'deterministic', 'y_cf': 'deterministic'}
+        >>> twin = exact_twin(LINEAR["M3"], {"x": 3.0})
+        >>> tr = handlers.trace(handlers.seed(twin, 0)).get_trace()
+        >>> types = {name: site["type"] for name, site in tr.items()}
+        >>> types  # doctest: +NORMALIZE_WHITESPACE
+        {'z': 'sample', 'n_z': 'deterministic',
+         'x': 'sample', 'y': 'sample', 'n_y': 'deterministic',
+         'z_cf': 'deterministic', 'x_cf': 'deterministic',
+         'y_cf': 'deterministic'}
     """
     _check_do(scm, do)
     do = {v: float(x) for v, x in do.items()}
@@ -261,7 +300,8 @@ def exact_twin(scm: LinearGaussianSCM, do: Mapping[str, float]) -> Model:
         factual: dict[str, Any] = {}
         noise: dict[str, Any] = {}
         for v in scm.order:
-            # the factual world, each noise folded into its variable's distribution ...
+            # the factual world, each noise folded into its variable's
+            # distribution ...
             mean = float(scm.intercepts.get(v, 0.0)) + sum(
                 float(scm.coefficients[v][p]) * factual[p]
                 for p in scm.parents(v)
@@ -271,11 +311,12 @@ def exact_twin(scm: LinearGaussianSCM, do: Mapping[str, float]) -> Model:
                 factual[v] = numpyro.sample(v, dist.Delta(mean))
                 continue
             factual[v] = numpyro.sample(v, dist.Normal(mean, scale))
-            # ... and recovered from it by solving the equation for the noise (abduction)
+            # ... and recovered from it by solving the equation for the noise
+            # (abduction)
             noise[v] = numpyro.deterministic(
                 f"n_{v}", (factual[v] - mean) / scale
             )
-        # the counterfactual world: the same noises, the equations in `do` replaced
+        # the counterfactual world: same noises, equations in `do` replaced
         for v, value in structural_values(scm, noise, do).items():
             numpyro.deterministic(
                 f"{v}_cf", jnp.asarray(value, dtype=jnp.result_type(float))
@@ -288,9 +329,10 @@ def exact_twin(scm: LinearGaussianSCM, do: Mapping[str, float]) -> Model:
 def with_measurement_error(
     scm: LinearGaussianSCM, obs_scale: float
 ) -> LinearGaussianSCM:
-    """``scm`` plus a noisy measurement ``v_obs := v + obs_scale N`` of each observed variable.
+    """``scm`` plus a noisy measurement of each observed variable.
 
-    This is the softly observed twin network's factual world as a linear-Gaussian SCM,
+    The measurement of ``v`` is ``v_obs := v + obs_scale N``. This is the
+    softly observed twin network's factual world as a linear-Gaussian SCM,
     so :mod:`causalbook.exact` can answer its queries exactly.
 
     Example:
@@ -324,15 +366,19 @@ def soft_counterfactual(
     do: Mapping[str, float],
     obs_scale: float,
 ) -> Gaussian:
-    """The exact counterfactual distribution of the softly observed twin network.
+    """Exact counterfactual distribution of the softly observed twin network.
 
-    Evidence ``{"x": 1.0}`` means that the measurement ``x_obs`` of ``x`` was 1. Returns a
-    Gaussian over the variables of ``scm`` in the counterfactual world.
+    Evidence ``{"x": 1.0}`` means that the measurement ``x_obs`` of ``x`` was
+    1. Returns a Gaussian over the variables of ``scm`` in the
+    counterfactual world.
 
     Example (the relaxed answer tends to the exact 5 as obs_scale shrinks):
         >>> from causalbook.models import LINEAR
-        >>> [round(soft_counterfactual(LINEAR["M1"], {"x": 1.0, "y": 3.0}, {"x": 3.0}, s).mean("y"), 5)
-        ...  for s in (0.1, 0.01)]
+        >>> def y_cf(obs_scale):
+        ...     return soft_counterfactual(
+        ...         LINEAR["M1"], {"x": 1.0, "y": 3.0}, {"x": 3.0}, obs_scale
+        ...     ).mean("y")
+        >>> [round(y_cf(s), 5) for s in (0.1, 0.01)]
         [5.00325, 5.00003]
     """
     measured = with_measurement_error(scm, obs_scale)
@@ -341,25 +387,30 @@ def soft_counterfactual(
 
 
 def side_by_side(models: Mapping[str, Callable[[], Any]]) -> Model:
-    """One program that runs several models, each with its site names prefixed by its label.
+    """One program that runs several models, their sites prefixed by label.
 
-    The models share nothing, so the joint distribution (and any posterior, when each is
-    conditioned) is the product of theirs: one NUTS run, or one compiled sampler, serves
-    all of them. Site ``"y"`` of the model labelled ``"M2"`` is called ``"M2/y"``. Apply
-    ``do`` and ``condition`` to each model before passing it here, with unprefixed names:
-    a ``do`` outside would send its fresh copy of the site through the prefixing twice.
+    Each model's site names are prefixed by its label. The models share
+    nothing, so the joint distribution (and any posterior, when each is
+    conditioned) is the product of theirs: one NUTS run, or one compiled
+    sampler, serves all of them. Site ``"y"`` of the model labelled ``"M2"``
+    is called ``"M2/y"``. Apply ``do`` and ``condition`` to each model before
+    passing it here, with unprefixed names: a ``do`` outside would send its
+    fresh copy of the site through the prefixing twice.
 
     Example:
         >>> import jax
         >>> from numpyro import handlers
         >>> from causalbook.models import SAMPLE_SITE
         >>> from causalbook.sampling import sample
-        >>> both = side_by_side({m: handlers.do(SAMPLE_SITE[m], {"x": 3.0}) for m in ("M1", "M2")})
+        >>> both = side_by_side({
+        ...     m: handlers.do(SAMPLE_SITE[m], {"x": 3.0})
+        ...     for m in ("M1", "M2")
+        ... })
         >>> draws = sample(both, 100_000, jax.random.PRNGKey(0))
         >>> sorted(draws)
         ['M1/x', 'M1/y', 'M2/x', 'M2/y']
-        >>> round(float(draws["M1/y"].mean()), 1), round(float(draws["M2/y"].mean()), 1)
-        (4.0, 1.0)
+        >>> [round(float(draws[f"{m}/y"].mean()), 1) for m in ("M1", "M2")]
+        [4.0, 1.0]
     """
     from numpyro import handlers
 
@@ -375,18 +426,22 @@ def side_by_side(models: Mapping[str, Callable[[], Any]]) -> Model:
     return together
 
 
-# --- comparing the models' answers ----------------------------------------------------------
+# --- comparing the models' answers -------------------------------------------
 def same_answer(
     a: Gaussian, b: Gaussian, names: str | Sequence[str], tol: float = 1e-9
 ) -> bool:
-    """Whether two exact answers give ``names`` the same distribution (means and covariances).
+    """Whether two exact answers give ``names`` the same distribution.
+
+    The same means and covariances.
 
     Example:
         >>> from causalbook.exact import interventional, joint
         >>> from causalbook.models import LINEAR
         >>> g = {m: interventional(LINEAR[m], {"x": 3.0}) for m in LINEAR}
-        >>> same_answer(g["M2"], g["M3"], "y"), same_answer(g["M1"], g["M2"], "y")
-        (True, False)
+        >>> same_answer(g["M2"], g["M3"], "y")
+        True
+        >>> same_answer(g["M1"], g["M2"], "y")
+        False
         >>> same_answer(joint(LINEAR["M1"]), joint(LINEAR["M3"]), ["x", "y"])
         True
     """
@@ -401,17 +456,21 @@ def same_answer(
 def partition(
     answers: Mapping[str, Gaussian], names: str | Sequence[str]
 ) -> list[list[str]]:
-    """Group the models whose exact answers for ``names`` agree (first-seen order).
+    """Group the models whose exact answers for ``names`` agree.
 
-    One group means that the query cannot tell the models apart; models in different
-    groups are separated by it.
+    Groups, and models in them, come in first-seen order.
+
+    One group means that the query cannot tell the models apart; models in
+    different groups are separated by it.
 
     Example:
         >>> from causalbook.exact import conditional, interventional
         >>> from causalbook.models import LINEAR
-        >>> partition({m: conditional(LINEAR[m], {"x": 3.0}) for m in LINEAR}, "y")
+        >>> seen = {m: conditional(LINEAR[m], {"x": 3.0}) for m in LINEAR}
+        >>> partition(seen, "y")
         [['M1', 'M2', 'M3']]
-        >>> partition({m: interventional(LINEAR[m], {"x": 3.0}) for m in LINEAR}, "y")
+        >>> done = {m: interventional(LINEAR[m], {"x": 3.0}) for m in LINEAR}
+        >>> partition(done, "y")
         [['M1'], ['M2', 'M3']]
     """
     groups: list[list[str]] = []
@@ -440,7 +499,7 @@ def separated_pairs(groups: Sequence[Sequence[str]]) -> list[tuple[str, str]]:
     ]
 
 
-# --- how the chapter prints answers ---------------------------------------------------------
+# --- how the chapter prints answers ------------------------------------------
 def _num(v: float) -> str:
     return f"{v:.4g}" if abs(v - round(v)) > 1e-9 else f"{round(v):d}"
 
@@ -453,7 +512,10 @@ def describe_exact(g: Gaussian, name: str) -> str:
         >>> from causalbook.models import LINEAR
         >>> describe_exact(interventional(LINEAR["M2"], {"y": 3.0}), "x")
         'N(0.5, 0.75)'
-        >>> describe_exact(counterfactual(LINEAR["M1"], {"x": 1.0, "y": 3.0}, {"x": 3.0}), "y")
+        >>> cf = counterfactual(
+        ...     LINEAR["M1"], {"x": 1.0, "y": 3.0}, {"x": 3.0}
+        ... )
+        >>> describe_exact(cf, "y")
         '5 (a point)'
     """
     if abs(g.var(name)) < 1e-12:
@@ -462,7 +524,9 @@ def describe_exact(g: Gaussian, name: str) -> str:
 
 
 def describe_estimate(est: Any) -> str:
-    """A sampled estimate (:class:`causalbook.stats.Moments`) as ``N(mean ± se, var ± se)``.
+    """A sampled estimate as ``N(mean ± se, var ± se)``.
+
+    The estimate is a :class:`causalbook.stats.Moments`.
 
     Example:
         >>> from causalbook.stats import Moments
@@ -474,27 +538,32 @@ def describe_estimate(est: Any) -> str:
     return f"N({fmt_pm(est.mean, est.mean_se)}, {fmt_pm(est.var, est.var_se)})"
 
 
-# --- the ladder figure -----------------------------------------------------------------------
+# --- the ladder figure -------------------------------------------------------
 def plot_ladder(
     rungs: Sequence[tuple[str, Sequence[tuple[str, Sequence[Sequence[str]]]]]],
     colors: Mapping[str, str] | None = None,
 ):
-    """Draw the causal ladder: one rung per level, one row per query, models grouped by answer.
+    """Draw the causal ladder.
 
-    Models in one box give the same answer to that query; separate boxes are models the
-    query tells apart, and the last column lists those pairs (:func:`separated_pairs`).
+    One rung per level, one row per query, models grouped by answer. Models
+    in one box give the same answer to that query; separate boxes are models
+    the query tells apart, and the last column lists those pairs
+    (:func:`separated_pairs`).
 
     Args:
-        rungs: ``[(rung title, [(query label, groups of models), ...]), ...]``, bottom rung
-            first (seeing, then doing, then imagining); groups as from :func:`partition`.
+        rungs: ``[(rung title, [(query label, groups of models), ...]), ...]``,
+            bottom rung first (seeing, then doing, then imagining); groups as
+            from :func:`partition`.
         colors: a colour per model (default :data:`causalbook.plots.COLORS`).
 
     Returns:
         the matplotlib Figure.
 
     Example:
-        >>> fig = plot_ladder([("seeing", [("P(Y | X = 3)", [["M1", "M2", "M3"]])]),
-        ...                    ("doing", [("P(Y | do(X = 3))", [["M1"], ["M2", "M3"]])])])
+        >>> fig = plot_ladder([
+        ...     ("seeing", [("P(Y | X = 3)", [["M1", "M2", "M3"]])]),
+        ...     ("doing", [("P(Y | do(X = 3))", [["M1"], ["M2", "M3"]])]),
+        ... ])
         >>> len(fig.axes)
         1
     """

@@ -1,21 +1,26 @@
-"""Helpers for Chapter 3 (doing): the model NumPyro's ``do`` runs, graph surgery, intervention sweeps.
+"""Helpers for Chapter 3 (doing).
 
-* :func:`node_split`: the linear-Gaussian SCM that ``numpyro.handlers.do`` actually
-  simulates. NumPyro splits an intervened node: a fresh draw from the node's own
-  equation stays under its name, and a copy ``name__CF`` holding the value set feeds the
-  node's children. Its exact joint is the law of what ``Predictive`` returns.
-* :func:`pretty_equation`: a structural equation as text, with square-root noise scales
-  written as roots (``√3 N_y`` rather than ``1.73205 N_y``).
-* :func:`surgery_figure`: a model's causal graph next to its mutilated graph under an
-  intervention, each with its structural equations underneath.
-* :func:`sweep` and :func:`slope`: the sampled effect of an intervention over a grid of
-  values, and the slope of the sampled means with its standard error.
+The model NumPyro's ``do`` runs, graph surgery, intervention sweeps:
+
+* :func:`node_split`: the linear-Gaussian SCM that ``numpyro.handlers.do``
+  actually simulates. NumPyro splits an intervened node: a fresh draw from
+  the node's own equation stays under its name, and a copy ``name__CF``
+  holding the value set feeds the node's children. Its exact joint is the
+  law of what ``Predictive`` returns.
+* :func:`pretty_equation`: a structural equation as text, with square-root
+  noise scales written as roots (``√3 N_y`` rather than ``1.73205 N_y``).
+* :func:`surgery_figure`: a model's causal graph next to its mutilated graph
+  under an intervention, each with its structural equations underneath.
+* :func:`sweep` and :func:`slope`: the sampled effect of an intervention
+  over a grid of values, and the slope of the sampled means with its
+  standard error.
 
 Example:
     >>> from causalbook import exact
     >>> from causalbook.models import LINEAR
     >>> split = node_split(LINEAR["M1"], {"x": 3.0})
-    >>> exact.joint(split, ["x", "y"])     # x: fresh prior draws; y: computed from 3
+    >>> # x: fresh prior draws; y: computed from 3
+    >>> exact.joint(split, ["x", "y"])
     Gaussian(x, y: mean [0, 4], cov [1, 0; 0, 3])
 """
 
@@ -54,21 +59,24 @@ CF_SUFFIX = "__CF"
 def node_split(
     scm: LinearGaussianSCM, do: Mapping[str, float]
 ) -> LinearGaussianSCM:
-    """The model that ``numpyro.handlers.do(model, do)`` runs, as a linear-Gaussian SCM.
+    """The model that ``numpyro.handlers.do(model, do)`` runs, as an SCM.
 
-    For each intervened variable ``v``, ``v`` keeps its own structural equation (NumPyro's
-    fresh draw, which nothing downstream uses) and a new variable ``v__CF := value`` takes
-    its place as a parent of ``v``'s children. Every other equation is unchanged. The
-    joint of the original variables in this model is the law of the draws that
-    ``Predictive(do(model, do))`` reports; the joint of the non-intervened variables is
-    the interventional distribution (:func:`causalbook.exact.interventional`).
+    The result is a linear-Gaussian SCM. For each intervened variable ``v``,
+    ``v`` keeps its own structural equation (NumPyro's fresh draw, which
+    nothing downstream uses) and a new variable ``v__CF := value`` takes its
+    place as a parent of ``v``'s children. Every other equation is unchanged.
+    The joint of the original variables in this model is the law of the draws
+    that ``Predictive(do(model, do))`` reports; the joint of the
+    non-intervened variables is the interventional distribution
+    (:func:`causalbook.exact.interventional`).
 
     Args:
         scm: the model.
         do: ``{variable: value}``.
 
     Returns:
-        the split model, with each ``v__CF`` placed right after ``v`` in the causal order.
+        the split model, with each ``v__CF`` placed right after ``v`` in the
+        causal order.
 
     Raises:
         KeyError: if a key of ``do`` is not a variable of ``scm``.
@@ -79,13 +87,15 @@ def node_split(
         >>> split = node_split(LINEAR["M2"], {"x": 3.0})
         >>> split.equation("x"), split.equation("x__CF")
         ('x := -0.25 + 0.25 y + 0.866025 N_x', 'x__CF := 3')
-        >>> exact.joint(split, ["x", "y"])   # x still depends on y: Cov = Var(Y)/4 = 1
+        >>> # x still depends on y: Cov = Var(Y)/4 = 1
+        >>> exact.joint(split, ["x", "y"])
         Gaussian(x, y: mean [0, 1], cov [1, 1; 1, 4])
     """
     for v in do:
         if v not in scm.order:
             raise KeyError(
-                f"{scm.name} has no variable {v!r} to intervene on; it has {scm.order}"
+                f"{scm.name} has no variable {v!r} to intervene on; "
+                f"it has {scm.order}"
             )
     order: list[str] = []
     for v in scm.order:
@@ -113,7 +123,7 @@ def node_split(
 
 
 def _root(s: float) -> str | None:
-    """``s`` written as ``√n`` or ``√n/d`` (d in 2, 4) when it is one, else ``None``."""
+    """``s`` as ``√n`` or ``√n/d`` (d in 2, 4) if it is one, else ``None``."""
     for d in (1, 2, 4):
         n = (d * s) ** 2
         k = round(n)
@@ -131,7 +141,10 @@ def pretty_equation(scm: LinearGaussianSCM, v: str) -> str:
 
     Example:
         >>> from causalbook.models import LINEAR
-        >>> pretty_equation(LINEAR["M1"], "y"), pretty_equation(LINEAR["M2"], "x")
+        >>> (
+        ...     pretty_equation(LINEAR["M1"], "y"),
+        ...     pretty_equation(LINEAR["M2"], "x"),
+        ... )
         ('y := 1 + x + √3 N_y', 'x := -0.25 + 0.25 y + √3/2 N_x')
         >>> pretty_equation(LINEAR["M2"].intervene({"x": 3.0}), "x")
         'x := 3'
@@ -157,10 +170,11 @@ def surgery_figure(
     title: str | None = None,
     dpi: int = 160,
 ) -> Figure:
-    """A model's causal graph (left) next to its mutilated graph under ``do`` (right).
+    """A model's causal graph (left) next to its graph under ``do`` (right).
 
-    Both graphs are drawn by :func:`causalbook.plots.causal_graph` (Graphviz's ``dot``
-    must be installed); each panel lists its structural equations underneath, and the
+    The right panel shows the mutilated graph. Both graphs are drawn by
+    :func:`causalbook.plots.causal_graph` (Graphviz's ``dot`` must be
+    installed); each panel lists its structural equations underneath, and the
     equations replaced by the intervention are highlighted in the right panel.
 
     Args:
@@ -194,7 +208,9 @@ def surgery_figure(
         layout="constrained",
         gridspec_kw={"width_ratios": [max(im.shape[1], 1) for im in images]},
     )
-    for i, (ax, (model, _, name), im) in enumerate(zip(axes, panels, images)):
+    for i, (ax, (model, _, name), im) in enumerate(
+        zip(axes, panels, images, strict=True)
+    ):
         ax.imshow(im, interpolation="lanczos")
         ax.set_axis_off()
         ax.set_title(name)
@@ -224,23 +240,25 @@ def sweep(
     n: int,
     key: jax.Array,
 ) -> list[stats.Moments]:
-    """Moments of ``read`` under ``do(site = v)`` for each ``v`` in ``values``, by sampling.
+    """Moments of ``read`` under ``do(site = v)`` for each ``v`` in ``values``.
 
-    Each value gets its own key (split from ``key``) and ``n`` draws from
-    :func:`causalbook.sampling.sample`, which compiles once per model and intervened site,
-    so the sweep does not recompile per value.
+    The moments are estimated by sampling: each value gets its own key (split
+    from ``key``) and ``n`` draws from :func:`causalbook.sampling.sample`,
+    which compiles once per model and intervened site, so the sweep does not
+    recompile per value.
 
     Example:
         >>> import jax
         >>> from causalbook.models import scm_2
-        >>> est = sweep(scm_2, "y", [1.0, 5.0], "x", 20_000, jax.random.PRNGKey(0))
+        >>> key = jax.random.PRNGKey(0)
+        >>> est = sweep(scm_2, "y", [1.0, 5.0], "x", 20_000, key)
         >>> [e.agrees_with(m, 0.75) for e, m in zip(est, [0.0, 1.0])]
         [True, True]
     """
     keys = jax.random.split(key, len(values))
     return [
         stats.moments(sample(model, n, k, do={site: float(v)})[read])
-        for v, k in zip(values, keys)
+        for v, k in zip(values, keys, strict=True)
     ]
 
 
@@ -249,11 +267,12 @@ def slope(
     means: Sequence[float],
     ses: Sequence[float] | None = None,
 ) -> tuple[float, float]:
-    """Least-squares slope of ``means`` against ``xs``, with its standard error.
+    """Least-squares slope of ``means`` against ``xs``, and its standard error.
 
-    The estimates are taken as independent with standard errors ``ses``, so the slope's
-    standard error is ``sqrt(sum(c_i^2 se_i^2)) / sum(c_i^2)`` with ``c_i = x_i - mean(x)``
-    (zero when ``ses`` is omitted, e.g. for exact means).
+    The estimates are taken as independent with standard errors ``ses``, so
+    the slope's standard error is ``sqrt(sum(c_i^2 se_i^2)) / sum(c_i^2)``
+    with ``c_i = x_i - mean(x)`` (zero when ``ses`` is omitted, e.g. for exact
+    means).
 
     Example:
         >>> slope([0.0, 1.0, 2.0], [1.0, 1.25, 1.5])

@@ -1,23 +1,25 @@
 """Closed-form answers for linear-Gaussian structural causal models.
 
-Every exact number in the book comes from here, computed from a model's structural
-coefficients and noise scales, never typed in per query. A linear-Gaussian SCM is
+Every exact number in the book comes from here, computed from a model's
+structural coefficients and noise scales, never typed in per query. A
+linear-Gaussian SCM is
 
 .. math::
 
-    V_i := c_i + \\sum_j B_{ij} V_j + s_i N_i, \\qquad N_i \\sim \\mathcal N(0, 1)
-    \\text{ independent},
+    V_i := c_i + \\sum_j B_{ij} V_j + s_i N_i, \\qquad
+    N_i \\sim \\mathcal N(0, 1) \\text{ independent},
 
 so the vector of variables is an affine function of the noises,
 ``V = A (c + S N)`` with ``A = (I - B)^{-1}`` and ``S = diag(s)``. From there:
 
-* the joint distribution is Gaussian with mean ``A c`` and covariance ``A S S^T A^T``
-  (:func:`joint`);
+* the joint distribution is Gaussian with mean ``A c`` and covariance
+  ``A S S^T A^T`` (:func:`joint`);
 * *seeing* is Gaussian conditioning of that joint (:func:`conditional`);
-* *doing* replaces structural equations and recomputes the joint (:func:`interventional`);
-* *imagining* is abduction (the posterior of the noises given the evidence), action
-  (replace equations) and prediction (push the noise posterior through the modified
-  model) (:func:`counterfactual`).
+* *doing* replaces structural equations and recomputes the joint
+  (:func:`interventional`);
+* *imagining* is abduction (the posterior of the noises given the evidence),
+  action (replace equations) and prediction (push the noise posterior through
+  the modified model) (:func:`counterfactual`).
 
 Example:
     >>> from causalbook.models import LINEAR
@@ -43,8 +45,9 @@ __all__ = [
     "counterfactual",
 ]
 
-# Conditioning uses a pseudo-inverse so that degenerate joints (X = Z exactly in model 3)
-# work; evidence that the model cannot produce is refused rather than silently projected.
+# Conditioning uses a pseudo-inverse so that degenerate joints (X = Z exactly
+# in model 3) work; evidence that the model cannot produce is refused rather
+# than silently projected.
 _RTOL = 1e-9
 
 
@@ -62,7 +65,11 @@ class Gaussian:
     """A (possibly degenerate) multivariate normal over named variables.
 
     Example:
-        >>> g = Gaussian(("x", "y"), np.array([0.0, 1.0]), np.array([[1.0, 1.0], [1.0, 4.0]]))
+        >>> g = Gaussian(
+        ...     ("x", "y"),
+        ...     np.array([0.0, 1.0]),
+        ...     np.array([[1.0, 1.0], [1.0, 4.0]]),
+        ... )
         >>> g.var("y"), g.cov_of("x", "y")
         (4.0, 1.0)
         >>> g.marginal("y")
@@ -116,7 +123,9 @@ class Gaussian:
         return float(self.covariance[self._index(a), self._index(b)])
 
     def text(self, name: str, math: bool = False) -> str:
-        """One variable's marginal as ``N(mean, var)``, or ``$\\mathcal N(mean, var)$`` for prose math.
+        """One variable's marginal as ``N(mean, var)``.
+
+        With ``math=True``, as ``$\\mathcal N(mean, var)$``, for prose math.
 
         Example:
             >>> g = Gaussian(("y",), np.array([4.0]), np.array([[3.0]]))
@@ -127,7 +136,7 @@ class Gaussian:
         return f"$\\mathcal {body}$" if math else body
 
     def marginal(self, *names: str) -> Gaussian:
-        """The distribution of a subset of the variables, in the order given."""
+        """The distribution of some of the variables, in the order given."""
         idx = [self._index(n) for n in names]
         return Gaussian(
             tuple(names),
@@ -136,7 +145,10 @@ class Gaussian:
         )
 
     def pdf(self, name: str, values: np.ndarray | float) -> np.ndarray:
-        """Density of one variable's marginal at ``values`` (for plots against draws)."""
+        """Density of one variable's marginal at ``values``.
+
+        For plots against draws.
+        """
         mu, var = self.mean(name), self.var(name)
         if var <= 0:
             raise ValueError(
@@ -146,10 +158,12 @@ class Gaussian:
         return np.exp(-0.5 * (v - mu) ** 2 / var) / np.sqrt(2 * np.pi * var)
 
     def condition(self, evidence: Mapping[str, float]) -> Gaussian:
-        """Gaussian conditioning: the distribution of the other variables given ``evidence``.
+        """Gaussian conditioning: the other variables' law given ``evidence``.
 
-        Uses a pseudo-inverse, so evidence on a degenerate joint (such as X = Z) is
-        allowed as long as the model can produce it; impossible evidence raises.
+        Returns the distribution of the variables not in ``evidence``. Uses a
+        pseudo-inverse, so evidence on a degenerate joint (such as X = Z) is
+        allowed as long as the model can produce it; impossible evidence
+        raises.
         """
         obs = [self._index(n) for n in evidence]
         rest = [i for i in range(len(self.names)) if i not in obs]
@@ -159,11 +173,13 @@ class Gaussian:
         c_ro = c[np.ix_(rest, obs)]
         pinv = np.linalg.pinv(c_oo, rcond=_RTOL, hermitian=True)
         resid = e - m[obs]
-        # evidence must lie in the support (the range of c_oo) of the evidence's marginal
+        # evidence must lie in the support (the range of c_oo) of the
+        # evidence's marginal
         off = resid - c_oo @ pinv @ resid
         if np.linalg.norm(off) > 1e-8 * (1 + np.linalg.norm(resid)):
             raise ValueError(
-                f"evidence {dict(evidence)} has probability zero under this model"
+                f"evidence {dict(evidence)} has probability zero "
+                "under this model"
             )
         mean = m[rest] + c_ro @ pinv @ resid
         cov = c[np.ix_(rest, rest)] - c_ro @ pinv @ c_ro.T
@@ -171,7 +187,11 @@ class Gaussian:
 
     def __repr__(self) -> str:
         if len(self.names) == 1:
-            return f"Gaussian({self.names[0]}: mean {_fmt(self.mean_vector[0])}, var {_fmt(self.covariance[0, 0])})"
+            return (
+                f"Gaussian({self.names[0]}: "
+                f"mean {_fmt(self.mean_vector[0])}, "
+                f"var {_fmt(self.covariance[0, 0])})"
+            )
         means = ", ".join(_fmt(v) for v in self.mean_vector)
         rows = "; ".join(
             ", ".join(_fmt(v) for v in row) for row in self.covariance
@@ -185,9 +205,15 @@ class Gaussian:
 class LinearGaussianSCM:
     """A linear-Gaussian structural causal model.
 
-    ``V := intercepts[V] + sum(coefficients[V][P] * P) + noise_scales[V] * N_V`` with
-    independent standard normal noises. Variables are listed in a causal (topological)
-    order. A noise scale of zero makes an equation exact (model 3's X := Z).
+    Each variable ``V`` has the structural equation::
+
+        V := intercepts[V]
+             + sum(coefficients[V][P] * P)
+             + noise_scales[V] * N_V
+
+    with independent standard normal noises. Variables are listed in a causal
+    (topological) order. A noise scale of zero makes an equation exact
+    (model 3's X := Z).
 
     Example (model 1, X causes Y):
         >>> m1 = LinearGaussianSCM(
@@ -215,7 +241,8 @@ class LinearGaussianSCM:
             for p in self.coefficients.get(v, {}):
                 if p not in names or names.index(p) >= names.index(v):
                     raise ValueError(
-                        f"{self.name}: parent {p!r} of {v!r} must come before it in `order`"
+                        f"{self.name}: parent {p!r} of {v!r} "
+                        "must come before it in `order`"
                     )
         for key in (*self.intercepts, *self.coefficients, *self.noise_scales):
             if key not in names:
@@ -246,15 +273,16 @@ class LinearGaussianSCM:
         return f"{v} := " + (" + ".join(terms) if terms else "0")
 
     def intervene(self, do: Mapping[str, float]) -> LinearGaussianSCM:
-        """The mutilated model: each ``v`` in ``do`` gets the equation ``v := value``.
+        """The mutilated model: each ``v`` in ``do`` gets ``v := value``.
 
-        The edges into ``v`` are removed and its noise no longer enters it; every other
-        equation is unchanged.
+        The edges into ``v`` are removed and its noise no longer enters it;
+        every other equation is unchanged.
         """
         for v in do:
             if v not in self.order:
                 raise KeyError(
-                    f"{self.name} has no variable {v!r} to intervene on; it has {self.order}"
+                    f"{self.name} has no variable {v!r} to intervene on; "
+                    f"it has {self.order}"
                 )
         intercepts = {
             **self.intercepts,
@@ -276,7 +304,7 @@ class LinearGaussianSCM:
             self.observed,
         )
 
-    # --- the linear algebra -------------------------------------------------------------
+    # --- the linear algebra --------------------------------------------------
     def _matrices(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(A, c, S)`` with ``V = A (c + S N)``."""
         n = len(self.order)
@@ -298,7 +326,7 @@ def _select(g: Gaussian, names: Sequence[str] | None) -> Gaussian:
 def joint(
     scm: LinearGaussianSCM, names: Sequence[str] | None = None
 ) -> Gaussian:
-    """The observational joint distribution of ``names`` (all variables by default).
+    """The observational joint distribution of ``names`` (default: all).
 
     Example:
         >>> from causalbook.models import LINEAR
@@ -318,8 +346,11 @@ def conditional(
 
     Example:
         >>> from causalbook.models import LINEAR
-        >>> [conditional(LINEAR[m], {"x": 3.0}).marginal("y") for m in ("M1", "M2", "M3")]
-        [Gaussian(y: mean 4, var 3), Gaussian(y: mean 4, var 3), Gaussian(y: mean 4, var 3)]
+        >>> for m in ("M1", "M2", "M3"):
+        ...     print(m, conditional(LINEAR[m], {"x": 3.0}).marginal("y"))
+        M1 Gaussian(y: mean 4, var 3)
+        M2 Gaussian(y: mean 4, var 3)
+        M3 Gaussian(y: mean 4, var 3)
     """
     return _select(joint(scm).condition(evidence), names)
 
@@ -329,12 +360,18 @@ def interventional(
     do: Mapping[str, float],
     names: Sequence[str] | None = None,
 ) -> Gaussian:
-    """Doing: ``P(names | do(v = value, ...))`` by replacing the equations of the ``do`` keys.
+    """Doing: ``P(names | do(v = value, ...))`` by replacing equations.
+
+    The equations of the ``do`` keys are replaced
+    (:meth:`LinearGaussianSCM.intervene`) and the joint recomputed.
 
     Example:
         >>> from causalbook.models import LINEAR
-        >>> [interventional(LINEAR[m], {"x": 3.0}).marginal("y") for m in ("M1", "M2", "M3")]
-        [Gaussian(y: mean 4, var 3), Gaussian(y: mean 1, var 4), Gaussian(y: mean 1, var 4)]
+        >>> for m in ("M1", "M2", "M3"):
+        ...     print(m, interventional(LINEAR[m], {"x": 3.0}).marginal("y"))
+        M1 Gaussian(y: mean 4, var 3)
+        M2 Gaussian(y: mean 1, var 4)
+        M3 Gaussian(y: mean 1, var 4)
     """
     return _select(joint(scm.intervene(do)), names)
 
@@ -342,9 +379,11 @@ def interventional(
 def noise_posterior(
     scm: LinearGaussianSCM, evidence: Mapping[str, float]
 ) -> Gaussian:
-    """Abduction: the posterior of the exogenous noises ``N_v`` given ``evidence``.
+    """Abduction: the posterior of the exogenous noises ``N_v`` given evidence.
 
-    Example (model 1, having seen X = 1 and Y = 3, the noises are pinned down):
+    In model 1, having seen X = 1 and Y = 3, the noises are pinned down.
+
+    Example:
         >>> from causalbook.models import LINEAR
         >>> post = noise_posterior(LINEAR["M1"], {"x": 1.0, "y": 3.0})
         >>> round(post.mean("N_x"), 6), round(post.var("N_y"), 6)
@@ -367,19 +406,29 @@ def counterfactual(
     do: Mapping[str, float],
     names: Sequence[str] | None = None,
 ) -> Gaussian:
-    """Imagining: ``P(names had do() held | evidence)`` by abduction, action, prediction.
+    """Imagining: ``P(names had do() held | evidence)``.
 
-    1. Abduction: the posterior of the noises given the evidence (:func:`noise_posterior`).
-    2. Action: replace the equations of the ``do`` keys (:meth:`LinearGaussianSCM.intervene`).
+    By abduction, action and prediction:
+
+    1. Abduction: the posterior of the noises given the evidence
+       (:func:`noise_posterior`).
+    2. Action: replace the equations of the ``do`` keys
+       (:meth:`LinearGaussianSCM.intervene`).
     3. Prediction: push the noise posterior through the modified equations.
 
-    With all of a model's observed variables as evidence the answer is usually a point
-    (variance zero); with partial evidence it is a distribution.
+    With all of a model's observed variables as evidence the answer is
+    usually a point (variance zero); with partial evidence it is a
+    distribution.
 
-    Example (having seen X = 1 and Y = 3, what would Y have been had X been 3?):
+    Having seen X = 1 and Y = 3, what would Y have been had X been 3?
+
+    Example:
         >>> from causalbook.models import LINEAR
-        >>> [round(counterfactual(LINEAR[m], {"x": 1.0, "y": 3.0}, {"x": 3.0}).mean("y"), 6)
-        ...  for m in ("M1", "M2", "M3")]
+        >>> seen, had = {"x": 1.0, "y": 3.0}, {"x": 3.0}
+        >>> [
+        ...     round(counterfactual(LINEAR[m], seen, had).mean("y"), 6)
+        ...     for m in ("M1", "M2", "M3")
+        ... ]
         [5.0, 3.0, 3.0]
     """
     post = noise_posterior(scm, evidence)

@@ -1,39 +1,45 @@
-"""NumPyro's ``condition`` and ``do``, made to refuse what they would silently ignore.
+"""NumPyro's ``condition`` and ``do``, made to refuse what they would ignore.
 
-NumPyro's :class:`numpyro.handlers.condition` and :class:`numpyro.handlers.do` act only on
-messages of type ``"sample"``. A key of ``data`` that names a ``numpyro.deterministic``
-site, a ``param``, a ``plate``, or no site at all (a typo) is skipped without a word: the
-model runs as if it had not been conditioned or intervened on. That is the surprise of the
-forum post this book starts from. Its models write ``x`` as a deterministic site, so
-``condition(model_02, {"x": 3.})`` leaves the posterior at the prior and
-``do(model_02, {"x": 3.})`` leaves everything downstream of ``x`` unchanged, with no
-warning and no divergence (``numpyro.deterministic``'s own docstring says that most effect
-handlers do not act on deterministic sites).
+NumPyro's :class:`numpyro.handlers.condition` and
+:class:`numpyro.handlers.do` act only on messages of type ``"sample"``. A
+key of ``data`` that names a ``numpyro.deterministic`` site, a ``param``, a
+``plate``, or no site at all (a typo) is skipped without a word: the model
+runs as if it had not been conditioned or intervened on. That is the
+surprise of the forum post this book starts from. Its models write ``x`` as
+a deterministic site, so ``condition(model_02, {"x": 3.})`` leaves the
+posterior at the prior and ``do(model_02, {"x": 3.})`` leaves everything
+downstream of ``x`` unchanged, with no warning and no divergence
+(``numpyro.deterministic``'s own docstring says that most effect handlers
+do not act on deterministic sites).
 
-:func:`condition` and :func:`do` here are drop-in replacements: subclasses of NumPyro's
-handlers that take the same arguments, call NumPyro's own code and give the same results
-on everything NumPyro acts on. They differ only in raising a :class:`SiteError` (a
-:class:`ValueError`) whose message names the site, says what kind of site it is and what
-to do instead:
+:func:`condition` and :func:`do` here are drop-in replacements: subclasses
+of NumPyro's handlers that take the same arguments, call NumPyro's own code
+and give the same results on everything NumPyro acts on. They differ only
+in raising a :class:`SiteError` (a :class:`ValueError`) whose message names
+the site, says what kind of site it is and what to do instead:
 
-* :class:`NotASampleSiteError`: a key names a deterministic, param, plate or other
-  non-sample site. Raised as soon as the model reaches that site.
-* :class:`MissingSiteError`: a key names no site the handler saw while the model ran (a
-  typo, or a site hidden by an inner handler). Checked when the model has run through,
-  since only then is it known that the site never came; close names are suggested.
-* :class:`InvalidValueError`: a value is not finite (NaN or inf), or its shape does not
-  broadcast to the site's shape (``sample_shape + batch_shape + event_shape``, with the
-  enclosing plates): a scalar for a site inside a plate of 1000 is fine.
-* :class:`SiteError` itself: :func:`do` names a sample site inside NumPyro's control flow
-  (``scan``, ``cond``), which NumPyro's ``do`` does not reach (apply ``do`` to the body
-  function instead). ``condition`` does reach it, and is passed through.
+* :class:`NotASampleSiteError`: a key names a deterministic, param, plate
+  or other non-sample site. Raised as soon as the model reaches that site.
+* :class:`MissingSiteError`: a key names no site the handler saw while the
+  model ran (a typo, or a site hidden by an inner handler). Checked when
+  the model has run through, since only then is it known that the site
+  never came; close names are suggested.
+* :class:`InvalidValueError`: a value is not finite (NaN or inf), or its
+  shape does not broadcast to the site's shape
+  (``sample_shape + batch_shape + event_shape``, with the enclosing
+  plates): a scalar for a site inside a plate of 1000 is fine.
+* :class:`SiteError` itself: :func:`do` names a sample site inside
+  NumPyro's control flow (``scan``, ``cond``), which NumPyro's ``do`` does
+  not reach (apply ``do`` to the body function instead). ``condition``
+  does reach it, and is passed through.
 
-Values that are JAX tracers (inside ``jax.jit``, ``jax.vmap``, or an MCMC kernel when the
-value is a traced argument) have no concrete entries, so their finiteness is not checked;
-their shape is. Keys whose value is ``None`` are passed through unchecked: NumPyro's
-``condition`` reads ``None`` as "no value", which is how models with optional data are
-written. ``condition(fn, condition_fn=...)`` is passed through unchecked too, since
-there are no keys to check.
+Values that are JAX tracers (inside ``jax.jit``, ``jax.vmap``, or an MCMC
+kernel when the value is a traced argument) have no concrete entries, so
+their finiteness is not checked; their shape is. Keys whose value is
+``None`` are passed through unchecked: NumPyro's ``condition`` reads
+``None`` as "no value", which is how models with optional data are
+written. ``condition(fn, condition_fn=...)`` is passed through unchecked
+too, since there are no keys to check.
 
 Example:
     >>> import jax
@@ -42,10 +48,12 @@ Example:
     >>> tr = trace(seed(condition(scm_2, {"x": 3.0}), 0)).get_trace()
     >>> float(tr["x"]["value"]), bool(tr["x"]["is_observed"])
     (3.0, True)
-    >>> trace(seed(condition(model_02, {"x": 3.0}), 0)).get_trace()  # doctest: +ELLIPSIS
+    >>> handled = trace(seed(condition(model_02, {"x": 3.0}), 0))
+    >>> handled.get_trace()  # doctest: +ELLIPSIS, +NORMALIZE_WHITESPACE
     Traceback (most recent call last):
         ...
-    causalbook.handlers.NotASampleSiteError: condition: 'x' is a deterministic site, ...
+    causalbook.handlers.NotASampleSiteError: condition: 'x' is a
+    deterministic site, ...
 """
 
 from __future__ import annotations
@@ -72,14 +80,16 @@ __all__ = [
 Model = Callable[..., Any]
 
 
-# --- errors -------------------------------------------------------------------------------
+# --- errors ------------------------------------------------------------------
 class SiteError(ValueError):
-    """A key of ``data`` that :func:`condition` or :func:`do` cannot act on as asked.
+    """A key of ``data`` that :func:`condition` or :func:`do` cannot act on.
+
+    At least not as asked.
 
     Attributes:
         site: the key of ``data`` concerned.
-        kind: the kind of site it names (``"deterministic"``, ``"param"``, ``"plate"``,
-            ``"sample"``, ...), or ``None`` if it names no site.
+        kind: the kind of site it names (``"deterministic"``, ``"param"``,
+            ``"plate"``, ``"sample"``, ...), or ``None`` if it names no site.
 
     Example:
         >>> issubclass(SiteError, ValueError)
@@ -95,7 +105,9 @@ class SiteError(ValueError):
 
 
 class NotASampleSiteError(SiteError):
-    """A key names a site that is not a sample site, so NumPyro's handler would skip it.
+    """A key names a site that is not a sample site.
+
+    NumPyro's handler would skip it.
 
     Example:
         >>> from numpyro.handlers import seed
@@ -139,7 +151,7 @@ class MissingSiteError(SiteError):
 
 
 class InvalidValueError(SiteError):
-    """A value is not finite, or its shape does not broadcast to its site's shape.
+    """A value is not finite, or its shape does not broadcast to the site's.
 
     Example:
         >>> from numpyro.handlers import seed
@@ -152,56 +164,61 @@ class InvalidValueError(SiteError):
     """
 
 
-# --- messages -----------------------------------------------------------------------------
+# --- messages ----------------------------------------------------------------
 _SAMPLE_EXAMPLE = "numpyro.sample({name!r}, dist.Normal(mean, scale))"
 
 
 def _not_a_sample_site_message(handler: str, name: str, kind: str) -> str:
     head = (
         f"{handler}: {name!r} is a {kind} site, not a sample site; NumPyro's "
-        f"{handler} acts only on sample sites and would silently ignore this key"
+        f"{handler} acts only on sample sites and would silently ignore this "
+        f"key"
     )
     example = _SAMPLE_EXAMPLE.format(name=name)
     if kind == "deterministic":
         if handler == "condition":
             return (
-                f"{head} (the model would run as if {name!r} had not been observed). "
-                f"To condition on {name!r}, make {name!r} a sample site with its noise "
-                f"folded into its distribution, e.g. {example}, and run an inference "
-                f"algorithm (NUTS) on the conditioned model; or, to set the value a "
-                f"deterministic site passes downstream (a hard intervention, not "
-                f"conditioning), use numpyro.handlers.substitute(model, "
+                f"{head} (the model would run as if {name!r} had not been "
+                f"observed). To condition on {name!r}, make {name!r} a "
+                f"sample site with its noise folded into its distribution, "
+                f"e.g. {example}, and run an inference algorithm (NUTS) on "
+                f"the conditioned model; or, to set the value a "
+                f"deterministic site passes downstream (a hard intervention, "
+                f"not conditioning), use numpyro.handlers.substitute(model, "
                 f"{{{name!r}: value}})."
             )
         return (
-            f"{head} (everything downstream would still see the model's own value of "
-            f"{name!r}). To intervene on {name!r}, make {name!r} a sample site with its "
-            f"noise folded into its distribution, e.g. {example}, so that do can split "
-            f"it; or use numpyro.handlers.substitute(model, {{{name!r}: value}}), which "
+            f"{head} (everything downstream would still see the model's own "
+            f"value of {name!r}). To intervene on {name!r}, make {name!r} a "
+            f"sample site with its noise folded into its distribution, e.g. "
+            f"{example}, so that do can split it; or use "
+            f"numpyro.handlers.substitute(model, {{{name!r}: value}}), which "
             f"sets the value a deterministic site passes downstream (a hard "
             f"intervention, not conditioning)."
         )
     if kind == "param":
         return (
-            f"{head}. To fix a parameter's value, use numpyro.handlers.substitute(model, "
-            f"{{{name!r}: value}}); to give it a prior and condition on it, make it a "
-            f"sample site, e.g. {example}."
+            f"{head}. To fix a parameter's value, use "
+            f"numpyro.handlers.substitute(model, {{{name!r}: value}}); to "
+            f"give it a prior and condition on it, make it a sample site, "
+            f"e.g. {example}."
         )
     if kind == "plate":
         return (
-            f"{head}. A plate indexes a batch of conditionally independent sites; it "
-            f"is not a variable. Give values for the sample sites inside the plate "
-            f"instead."
+            f"{head}. A plate indexes a batch of conditionally independent "
+            f"sites; it is not a variable. Give values for the sample sites "
+            f"inside the plate instead."
         )
     return f"{head}. Give the name of a sample site (numpyro.sample) instead."
 
 
 def _control_flow_message(handler: str, name: str) -> str:
     return (
-        f"{handler}: {name!r} is a sample site inside NumPyro control flow (scan or "
-        f"cond); NumPyro's {handler} does not reach inside it, so the values computed "
-        f"in the loop would not see the intervention. Apply {handler} to the body "
-        f"function instead, e.g. scan({handler}(body, {{{name!r}: value}}), init, xs)."
+        f"{handler}: {name!r} is a sample site inside NumPyro control flow "
+        f"(scan or cond); NumPyro's {handler} does not reach inside it, so "
+        f"the values computed in the loop would not see the intervention. "
+        f"Apply {handler} to the body function instead, e.g. "
+        f"scan({handler}(body, {{{name!r}: value}}), init, xs)."
     )
 
 
@@ -209,8 +226,8 @@ def _missing_site_message(
     handler: str, name: str, seen: Mapping[str, str], suggestions: list[str]
 ) -> str:
     msg = (
-        f"{handler}: no site named {name!r} was seen when the model ran, so NumPyro's "
-        f"{handler} would silently ignore this key."
+        f"{handler}: no site named {name!r} was seen when the model ran, so "
+        f"NumPyro's {handler} would silently ignore this key."
     )
     if suggestions:
         msg += (
@@ -219,8 +236,8 @@ def _missing_site_message(
     if name.endswith("__CF"):
         msg += (
             f" {name!r} is the name NumPyro's do gives the intervened copy of "
-            f"{name[:-4]!r}; that copy is hidden from the handlers outside do, so "
-            f"use {name[:-4]!r}."
+            f"{name[:-4]!r}; that copy is hidden from the handlers outside "
+            f"do, so use {name[:-4]!r}."
         )
     by_kind = _by_kind(seen)
     if by_kind:
@@ -234,8 +251,8 @@ def _missing_site_message(
             " This handler saw no sites at all: did the model run inside it?"
         )
     msg += (
-        " (A site hidden by an inner handler, such as block or another do, is not "
-        "seen either.)"
+        " (A site hidden by an inner handler, such as block or another do, "
+        "is not seen either.)"
     )
     return msg
 
@@ -258,17 +275,18 @@ def _suggest(name: str, candidates: list[str]) -> list[str]:
     return [lowered[c] for c in close if lowered[c] != name]
 
 
-# --- value checks -------------------------------------------------------------------------
+# --- value checks ------------------------------------------------------------
 def _is_tracer(value: Any) -> bool:
     return isinstance(value, jax.core.Tracer)
 
 
 def _site_shape(msg: dict) -> tuple[int, ...] | None:
-    """The shape the site's value has once every enclosing plate has acted on it.
+    """The shape the site's value has once every enclosing plate acted on it.
 
-    The plates on the stack below this handler have not yet expanded ``msg["fn"]``, so
-    their frames are added here the way :class:`numpyro.plate` adds them. Returns ``None``
-    if the shape cannot be worked out (then no shape check is made).
+    The plates on the stack below this handler have not yet expanded
+    ``msg["fn"]``, so their frames are added here the way
+    :class:`numpyro.plate` adds them. Returns ``None`` if the shape cannot be
+    worked out (then no shape check is made).
     """
     try:
         fn = msg["fn"]
@@ -311,15 +329,16 @@ def _check_value(handler: str, msg: dict, value: Any) -> None:
         if finite is not None and not bool(np.all(finite)):
             n_bad = int(np.size(finite) - np.count_nonzero(finite))
             what = (
-                "use them as observed data, making the log density NaN or infinite"
+                "use them as observed data, making the log density NaN or "
+                "infinite"
                 if handler == "condition"
                 else "pass them to everything downstream"
             )
             raise InvalidValueError(
                 f"{handler}: the value for {name!r} is not finite ({n_bad} of "
-                f"{np.size(finite)} entries are NaN or infinite); {handler} would {what}. "
-                f"Pass finite values (to leave {name!r} as the model has it, leave it out "
-                f"of data).",
+                f"{np.size(finite)} entries are NaN or infinite); {handler} "
+                f"would {what}. Pass finite values (to leave {name!r} as the "
+                f"model has it, leave it out of data).",
                 site=name,
                 kind=msg["type"],
             )
@@ -336,19 +355,24 @@ def _check_value(handler: str, msg: dict, value: Any) -> None:
         fits = False
     if not fits:
         raise InvalidValueError(
-            f"{handler}: the value for {name!r} has shape {value_shape}, which does not "
-            f"broadcast to the site's shape {site_shape} (sample_shape + batch_shape, with "
-            f"the enclosing plates, + event_shape). Pass an array of shape {site_shape} or "
-            f"one that broadcasts to it (a scalar always does); if the extra dimensions "
-            f"are independent copies, put the site inside a numpyro.plate of that size.",
+            f"{handler}: the value for {name!r} has shape {value_shape}, "
+            f"which does not broadcast to the site's shape {site_shape} "
+            f"(sample_shape + batch_shape, with the enclosing plates, + "
+            f"event_shape). Pass an array of shape {site_shape} or one that "
+            f"broadcasts to it (a scalar always does); if the extra "
+            f"dimensions are independent copies, put the site inside a "
+            f"numpyro.plate of that size.",
             site=name,
             kind=msg["type"],
         )
 
 
-# --- the handlers -------------------------------------------------------------------------
+# --- the handlers ------------------------------------------------------------
 class _Guard:
-    """Shared checks. Mixed in before NumPyro's handler class, so ``super()`` is NumPyro's."""
+    """Shared checks.
+
+    Mixed in before NumPyro's handler class, so ``super()`` is NumPyro's.
+    """
 
     _handler_name: str
     _reaches_control_flow: bool
@@ -360,8 +384,9 @@ class _Guard:
         return self.data is not None
 
     def __enter__(self) -> Any:
-        # Messenger.__call__ runs each call of the model in its own `with self:`; start a
-        # fresh record for each run (a nested re-entry of the same handler shares it).
+        # Messenger.__call__ runs each call of the model in its own
+        # `with self:`; start a fresh record for each run (a nested re-entry
+        # of the same handler shares it).
         if self._depth == 0:
             self._seen = {}
         self._depth += 1
@@ -408,9 +433,10 @@ class _Guard:
                             kind=kind,
                         )
                     if msg.get("_control_flow_done", False):
-                        # A site from inside scan/cond, re-sent after the loop has run.
-                        # condition reached it inside (through the control-flow message);
-                        # do does not, so intervening now would change nothing.
+                        # A site from inside scan/cond, re-sent after the
+                        # loop has run. condition reached it inside (through
+                        # the control-flow message); do does not, so
+                        # intervening now would change nothing.
                         if not self._reaches_control_flow:
                             raise SiteError(
                                 _control_flow_message(
@@ -425,26 +451,30 @@ class _Guard:
 
 
 class condition(_Guard, _numpyro_handlers.condition):
-    """:class:`numpyro.handlers.condition` that raises instead of ignoring a key.
+    """:class:`numpyro.handlers.condition`, raising on a key it would ignore.
 
-    Sets each sample site named in ``data`` to its value and marks it observed, exactly as
-    NumPyro does (running the conditioned model forward only clamps the value; an
-    inference algorithm such as NUTS turns the observation into a posterior). Raises
-    :class:`NotASampleSiteError` if a key names a deterministic, param, plate or other
-    non-sample site, :class:`MissingSiteError` if the model ran through without a site of
-    that name, and :class:`InvalidValueError` for a non-finite value or one whose shape
-    does not broadcast to the site's. With ``condition_fn`` nothing is checked.
+    Sets each sample site named in ``data`` to its value and marks it
+    observed, exactly as NumPyro does (running the conditioned model forward
+    only clamps the value; an inference algorithm such as NUTS turns the
+    observation into a posterior). Raises :class:`NotASampleSiteError` if a
+    key names a deterministic, param, plate or other non-sample site,
+    :class:`MissingSiteError` if the model ran through without a site of
+    that name, and :class:`InvalidValueError` for a non-finite value or one
+    whose shape does not broadcast to the site's. With ``condition_fn``
+    nothing is checked.
 
     Args:
-        fn: the model (or other callable with NumPyro primitives); ``None`` to use the
-            handler as a context manager or decorator.
-        data: ``{site name: observed value}``. A ``None`` value leaves its site alone,
-            unchecked, as in NumPyro.
-        condition_fn: instead of ``data``, a callable that takes a site's message and
-            returns its value or ``None``; passed through unchecked.
+        fn: the model (or other callable with NumPyro primitives); ``None``
+            to use the handler as a context manager or decorator.
+        data: ``{site name: observed value}``. A ``None`` value leaves its
+            site alone, unchecked, as in NumPyro.
+        condition_fn: instead of ``data``, a callable that takes a site's
+            message and returns its value or ``None``; passed through
+            unchecked.
 
     Raises:
-        ValueError: (NumPyro's) unless exactly one of ``data``, ``condition_fn`` is given.
+        ValueError: (NumPyro's) unless exactly one of ``data``,
+            ``condition_fn`` is given.
 
     Example:
         >>> from numpyro.handlers import seed, trace
@@ -475,20 +505,21 @@ class condition(_Guard, _numpyro_handlers.condition):
 class do(_Guard, _numpyro_handlers.do):
     """:class:`numpyro.handlers.do` that raises instead of ignoring a key.
 
-    Intervenes on each sample site named in ``data`` exactly as NumPyro does: the value
-    set is what the rest of the model sees, and a fresh, unused draw is kept under the
-    site's own name (the intervened copy, ``name__CF``, is hidden from outer handlers, so
-    ``trace`` and ``Predictive`` show the fresh draw). Raises :class:`NotASampleSiteError`
+    Intervenes on each sample site named in ``data`` exactly as NumPyro
+    does: the value set is what the rest of the model sees, and a fresh,
+    unused draw is kept under the site's own name (the intervened copy,
+    ``name__CF``, is hidden from outer handlers, so ``trace`` and
+    ``Predictive`` show the fresh draw). Raises :class:`NotASampleSiteError`
     if a key names a deterministic, param, plate or other non-sample site,
-    :class:`MissingSiteError` if the model ran through without a site of that name, and
-    :class:`InvalidValueError` for a non-finite value or one whose shape does not
-    broadcast to the site's.
+    :class:`MissingSiteError` if the model ran through without a site of
+    that name, and :class:`InvalidValueError` for a non-finite value or one
+    whose shape does not broadcast to the site's.
 
     Args:
-        fn: the model (or other callable with NumPyro primitives); ``None`` to use the
-            handler as a context manager or decorator.
-        data: ``{site name: intervention value}``. A ``None`` value is passed through
-            unchecked, as NumPyro gets it.
+        fn: the model (or other callable with NumPyro primitives); ``None``
+            to use the handler as a context manager or decorator.
+        data: ``{site name: intervention value}``. A ``None`` value is
+            passed through unchecked, as NumPyro gets it.
 
     Example:
         >>> from numpyro.handlers import seed
@@ -496,10 +527,12 @@ class do(_Guard, _numpyro_handlers.do):
         >>> x, y = seed(do(scm_1, {"x": 3.0}), 0)()
         >>> float(x)
         3.0
-        >>> seed(do(model_01, {"y": 3.0}), 0)()  # doctest: +ELLIPSIS
+        >>> run = seed(do(model_01, {"y": 3.0}), 0)
+        >>> run()  # doctest: +ELLIPSIS, +NORMALIZE_WHITESPACE
         Traceback (most recent call last):
             ...
-        causalbook.handlers.NotASampleSiteError: do: 'y' is a deterministic site, ...
+        causalbook.handlers.NotASampleSiteError: do: 'y' is a
+        deterministic site, ...
     """
 
     _handler_name = "do"

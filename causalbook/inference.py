@@ -1,26 +1,30 @@
-"""Conditioning as inference: NUTS on a conditioned model, compiled once per model.
+"""Conditioning as inference: NUTS on a conditioned model, compiled once.
 
-``numpyro.handlers.condition`` only fixes a value; turning an observation into a posterior
-takes an inference algorithm. :func:`condition_nuts` conditions a model with the guarded
-:func:`causalbook.handlers.condition` and runs NumPyro's NUTS on it, with no progress bar
-and two chains by default.
+``numpyro.handlers.condition`` only fixes a value; turning an observation
+into a posterior takes an inference algorithm. :func:`condition_nuts`
+conditions a model with the guarded :func:`causalbook.handlers.condition` and
+runs NumPyro's NUTS on it, with no progress bar and two chains by default.
 
-Why not just ``MCMC(NUTS(...)).run``? ``MCMC.run`` traces and compiles its sampler again on
-every call (about a second for the book's models, whatever the number of draws), so a
-chapter that sweeps ``E[Y | X = x]`` over ten values of ``x`` would spend ten seconds
-compiling. Here the whole run (initialisation, warm-up, sampling, the transform back to
-constrained space) is one compiled function of ``(key, evidence values)``, built once per
-model and set of evidence sites (and settings) and cached, so later calls with new evidence
-values or new seeds only run it (milliseconds). The NUTS kernel, its warm-up adaptation and
-its key handling are NumPyro's own (``NUTS.init``, ``NUTS.sample``), exactly as ``MCMC``
-drives them: ``MCMC`` with the same key gives the same chains up to floating-point round-off.
-Chains run in parallel, one per device, when ``numpyro.set_host_device_count`` made
-devices for them (call it before anything touches JAX), and one after another otherwise.
+Why not just ``MCMC(NUTS(...)).run``? ``MCMC.run`` traces and compiles its
+sampler again on every call (about a second for the book's models, whatever
+the number of draws), so a chapter that sweeps ``E[Y | X = x]`` over ten
+values of ``x`` would spend ten seconds compiling. Here the whole run
+(initialisation, warm-up, sampling, the transform back to constrained space)
+is one compiled function of ``(key, evidence values)``, built once per model
+and set of evidence sites (and settings) and cached, so later calls with new
+evidence values or new seeds only run it (milliseconds). The NUTS kernel, its
+warm-up adaptation and its key handling are NumPyro's own (``NUTS.init``,
+``NUTS.sample``), exactly as ``MCMC`` drives them: ``MCMC`` with the same key
+gives the same chains up to floating-point round-off. Chains run in parallel,
+one per device, when ``numpyro.set_host_device_count`` made devices for them
+(call it before anything touches JAX), and one after another otherwise.
 
 Example:
     >>> import jax
     >>> from causalbook.models import scm_2
-    >>> post = condition_nuts(scm_2, {"x": 3.0}, jax.random.PRNGKey(0), num_samples=2000)
+    >>> post = condition_nuts(
+    ...     scm_2, {"x": 3.0}, jax.random.PRNGKey(0), num_samples=2000
+    ... )
     >>> post.samples["y"].shape
     (2, 2000)
     >>> est = post.moments("y")
@@ -45,7 +49,8 @@ from causalbook import stats
 
 __all__ = ["Posterior", "condition_nuts", "compiled_runs", "clear_compiled"]
 
-#: NumPyro's own message when no initial point has a finite log density (kept word for word).
+#: NumPyro's own message when no initial point has a finite log density
+#: (kept word for word).
 _INIT_ERROR = (
     "Cannot find valid initial parameters. Please check your model again."
 )
@@ -56,7 +61,8 @@ class Posterior:
     """NUTS draws of a conditioned model.
 
     Attributes:
-        samples: ``{site: array of shape (chains, draws)}`` (plus the site's own shape).
+        samples: ``{site: array of shape (chains, draws)}`` (plus the site's
+            own shape).
         mcmc: a ``numpyro.infer.MCMC`` object holding these draws, e.g. for
             ``az.from_numpyro(post.mcmc)``, ``post.mcmc.print_summary()`` or
             ``post.mcmc.get_samples()``.
@@ -70,7 +76,10 @@ class Posterior:
     diverging: np.ndarray | None = field(default=None, repr=False)
 
     def moments(self, site: str) -> stats.Moments:
-        """Posterior mean and variance of ``site`` with Monte Carlo errors from the effective sample size."""
+        """Posterior mean and variance of ``site``, with Monte Carlo errors.
+
+        The standard errors use the effective sample size.
+        """
         return stats.mcmc_moments(self.samples[site])
 
     def num_divergences(self) -> int:
@@ -86,13 +95,15 @@ class _Run(NamedTuple):
     samples: dict  # site -> (chains, draws, ...)
     diverging: jax.Array  # (chains, draws)
     last_state: Any  # HMCState, leading axis chains
-    init_ok: (
-        jax.Array
-    )  # (chains,) finite log density and gradient at the initial point
+    # (chains,) finite log density and gradient at the initial point
+    init_ok: jax.Array
 
 
 def _layout(num_chains: int) -> tuple[int, int]:
-    """``(devices, chains per device)``: as many devices as divide the chains evenly."""
+    """``(devices, chains per device)``: as many devices as divide the chains.
+
+    The chains are split evenly over the devices.
+    """
     devices = max(
         d
         for d in range(1, min(num_chains, jax.local_device_count()) + 1)
@@ -102,7 +113,7 @@ def _layout(num_chains: int) -> tuple[int, int]:
 
 
 class _Compiled:
-    """One model and set of evidence sites, its NUTS run compiled once and reused."""
+    """One model and set of evidence sites; its NUTS run, compiled once."""
 
     def __init__(
         self,
@@ -120,10 +131,12 @@ class _Compiled:
             num_chains,
         )
         self.target_accept_prob = target_accept_prob
-        self.calls = 0  # how many runs this compiled sampler has served (for tests and notes)
+        # how many runs this compiled sampler has served (for tests and notes)
+        self.calls = 0
 
         def conditioned(values):
-            return guarded.condition(model, dict(zip(names, values)))()
+            evidence = dict(zip(names, values, strict=True))
+            return guarded.condition(model, evidence)()
 
         conditioned.__name__ = (
             f"condition_{getattr(model, '__name__', 'model')}"
@@ -138,18 +151,18 @@ class _Compiled:
         )
 
     def _one_chain(self, key: jax.Array, values: tuple) -> _Run:
-        # What MCMC.run does for one chain, with model_args=(values,): NUTS.init (it splits
-        # the key, initialises the model, starts the warm-up adaptation), then num_warmup +
-        # num_samples calls of NUTS.sample in one loop, keeping the draws after warm-up,
+        # What MCMC.run does for one chain, with model_args=(values,):
+        # NUTS.init (it splits the key, initialises the model, starts the
+        # warm-up adaptation), then num_warmup + num_samples calls of
+        # NUTS.sample in one loop, keeping the draws after warm-up,
         # transformed to constrained space with the deterministic sites added.
         kernel = self.kernel()
         args: tuple = (values,)
         state = kernel.init(
             key, self.num_warmup, model_args=args, model_kwargs={}
         )
-        init_ok = jnp.isfinite(
-            state.potential_energy
-        )  # what NumPyro's init checks
+        # what NumPyro's init checks
+        init_ok = jnp.isfinite(state.potential_energy)
         for g in jax.tree.leaves(state.z_grad):
             init_ok = init_ok & jnp.all(jnp.isfinite(g))
         postprocess = kernel.postprocess_fn(args, {})
@@ -165,9 +178,8 @@ class _Compiled:
         def body(i, carry):
             s, bufs = carry
             s = kernel.sample(s, args, {})
-            j = jnp.maximum(
-                i - self.num_warmup, 0
-            )  # warm-up draws are overwritten
+            # warm-up draws are overwritten
+            j = jnp.maximum(i - self.num_warmup, 0)
             bufs = jax.tree.map(
                 lambda b, v: lax.dynamic_update_index_in_dim(b, v, j, 0),
                 bufs,
@@ -207,7 +219,8 @@ class _Compiled:
         )
 
 
-#: Compiled samplers by (model, evidence sites, settings, devices), oldest first.
+#: Compiled samplers by (model, evidence sites, settings, devices), oldest
+#: first.
 _CACHE: dict[tuple, _Compiled] = {}
 _CACHE_SIZE = 64
 
@@ -249,17 +262,18 @@ def compiled_runs(
     num_chains: int = 2,
     target_accept_prob: float = 0.8,
 ) -> int:
-    """How many runs the compiled sampler for these settings has served (0 if none is built).
+    """How many runs the compiled sampler for these settings has served.
 
-    It shows that :func:`condition_nuts` compiles once and reuses the compiled sampler
-    across evidence values and seeds.
+    0 if none is built. It shows that :func:`condition_nuts` compiles once and
+    reuses the compiled sampler across evidence values and seeds.
 
     Example:
         >>> import jax
         >>> from causalbook.models import scm_1
         >>> before = compiled_runs(scm_1, ["x"], num_samples=500)
+        >>> key = jax.random.PRNGKey(0)
         >>> for x in (1.0, 2.0, 3.0):
-        ...     _ = condition_nuts(scm_1, {"x": x}, jax.random.PRNGKey(0), num_samples=500)
+        ...     _ = condition_nuts(scm_1, {"x": x}, key, num_samples=500)
         >>> compiled_runs(scm_1, ["x"], num_samples=500) - before
         3
     """
@@ -277,7 +291,9 @@ def compiled_runs(
 
 
 def clear_compiled() -> None:
-    """Forget every compiled sampler (the next call of :func:`condition_nuts` compiles again).
+    """Forget every compiled sampler.
+
+    The next call of :func:`condition_nuts` compiles again.
 
     Example:
         >>> clear_compiled()
@@ -286,7 +302,10 @@ def clear_compiled() -> None:
 
 
 def _holder(c: _Compiled, values: tuple, run: _Run) -> MCMC:
-    """A ``numpyro.infer.MCMC`` object that holds the draws of ``run``, as if it had run them."""
+    """A ``numpyro.infer.MCMC`` object holding the draws of ``run``.
+
+    It looks as if it had run them itself.
+    """
     mcmc = MCMC(
         c.kernel(),
         num_warmup=c.num_warmup,
@@ -316,30 +335,36 @@ def condition_nuts(
     num_chains: int = 2,
     target_accept_prob: float = 0.8,
 ) -> Posterior:
-    """Posterior of ``model`` given ``evidence``, by NUTS, with a sampler compiled once.
+    """Posterior of ``model`` given ``evidence``, by NUTS, compiled once.
 
-    The first call for a model, a set of evidence sites and these settings compiles the
-    whole run (about a second); later calls with other evidence values or keys reuse it.
+    The first call for a model, a set of evidence sites and these settings
+    compiles the whole run (about a second); later calls with other evidence
+    values or keys reuse it.
 
     Args:
-        model: a NumPyro model without arguments whose evidence sites are sample sites
-            (the guarded ``condition`` raises otherwise).
+        model: a NumPyro model without arguments whose evidence sites are
+            sample sites (the guarded ``condition`` raises otherwise).
         evidence: ``{site: observed value}``.
-        key: a ``jax.random.PRNGKey``; the same key and evidence give the same draws.
+        key: a ``jax.random.PRNGKey``; the same key and evidence give the
+            same draws.
         num_warmup, num_samples, num_chains: NUTS settings (per chain).
-        target_accept_prob: NUTS step-size adaptation target; raise it for hard geometry.
+        target_accept_prob: NUTS step-size adaptation target; raise it for
+            hard geometry.
 
     Returns:
         a :class:`Posterior` with draws of every latent and deterministic site.
 
     Raises:
-        RuntimeError: NumPyro's "Cannot find valid initial parameters" when no initial
-            point has a finite log density (e.g. conditioning on a ``Delta`` site).
+        RuntimeError: NumPyro's "Cannot find valid initial parameters" when
+            no initial point has a finite log density (e.g. conditioning on a
+            ``Delta`` site).
 
     Example:
         >>> import jax
         >>> from causalbook.models import scm_1
-        >>> post = condition_nuts(scm_1, {"x": 3.0}, jax.random.PRNGKey(1), num_samples=1000)
+        >>> post = condition_nuts(
+        ...     scm_1, {"x": 3.0}, jax.random.PRNGKey(1), num_samples=1000
+        ... )
         >>> sorted(post.samples)
         ['y']
         >>> post.num_divergences()
@@ -367,10 +392,11 @@ def condition_nuts(
     run = compiled(key, values)
     if not bool(np.all(np.asarray(run.init_ok))):
         raise RuntimeError(
-            f"{_INIT_ERROR} (condition_nuts: the model conditioned on {sorted(evidence)} has no "
-            f"finite log density at any initial point tried; a site observed at a value it "
-            f"cannot take, such as a Delta site, does this: condition on its parent instead, "
-            f"or relax it, e.g. causalbook.models.scm_3_soft)"
+            f"{_INIT_ERROR} (condition_nuts: the model conditioned on "
+            f"{sorted(evidence)} has no finite log density at any initial "
+            "point tried; a site observed at a value it cannot take, such as "
+            "a Delta site, does this: condition on its parent instead, or "
+            "relax it, e.g. causalbook.models.scm_3_soft)"
         )
     samples = {k: np.asarray(v) for k, v in run.samples.items()}
     return Posterior(

@@ -1,39 +1,46 @@
 """The book's three structural causal models, in the forms each chapter needs.
 
-All three have the same joint distribution of (X, Y) and differ in their causal graph:
+All three have the same joint distribution of (X, Y) and differ in their
+causal graph:
 
-====  ==============================================================  ===============
-M1    X := N_X;  Y := X + 1 + sqrt(3) N_Y                             X -> Y
-M2    Y := 1 + 2 N_Y;  X := (Y - 1)/4 + (sqrt(3)/2) N_X               Y -> X
-M3    Z := N_Z;  Y := Z + 1 + sqrt(3) N_Y;  X := Z                    X <- Z -> Y
-====  ==============================================================  ===============
+====  ====================================================  ===========
+M1    X := N_X;  Y := X + 1 + sqrt(3) N_Y                   X -> Y
+M2    Y := 1 + 2 N_Y;  X := (Y - 1)/4 + (sqrt(3)/2) N_X     Y -> X
+M3    Z := N_Z;  Y := Z + 1 + sqrt(3) N_Y;  X := Z          X <- Z -> Y
+====  ====================================================  ===========
 
 Three forms of each model live here, each for its own purpose:
 
-* **As posted** (:func:`model_01`, :func:`model_02`, :func:`model_03`): the NumPyro code
-  from the forum post, unchanged. The noises ``_x``, ``_y``, ``_z`` are sample sites and
-  ``x``, ``y`` are ``numpyro.deterministic`` sites. Use them to reproduce the surprise of
-  Chapter 4: NumPyro's ``condition`` and ``do`` act only on sample sites, so on these
-  models they silently do nothing to ``x`` in M2 and M3.
-* **Sample-site forms** (:func:`scm_1`, :func:`scm_2`, :func:`scm_3`): the same SCMs with
-  each noise folded into its variable's distribution, so ``x``, ``y`` (and ``z``) are
-  sample sites that ``condition`` and ``do`` act on. Use them for conditioning with an
-  inference algorithm (NUTS) and for interventions with ``do``. In M3, ``x`` is a
-  ``Delta(z)`` sample site: fine for ``do``, but NUTS cannot condition on ``x`` alone
-  (the density is zero unless z = x) nor leave ``x`` latent; for ``P(Y | X = 3)`` in M3
-  condition on ``{"z": 3.0, "x": 3.0}`` (exact, since X = Z means seeing X = 3 is seeing
-  Z = 3), or use :func:`scm_3_soft`, which relaxes X = Z to ``x ~ Normal(z, eps)``.
-* **Linear specifications** (:data:`LINEAR`): the structural coefficients and noise scales
-  as :class:`~causalbook.exact.LinearGaussianSCM` objects, from which
-  :mod:`causalbook.exact` computes every exact answer.
+* **As posted** (:func:`model_01`, :func:`model_02`, :func:`model_03`): the
+  NumPyro code from the forum post, unchanged. The noises ``_x``, ``_y``,
+  ``_z`` are sample sites and ``x``, ``y`` are ``numpyro.deterministic``
+  sites. Use them to reproduce the surprise of Chapter 4: NumPyro's
+  ``condition`` and ``do`` act only on sample sites, so on these models they
+  silently do nothing to ``x`` in M2 and M3.
+* **Sample-site forms** (:func:`scm_1`, :func:`scm_2`, :func:`scm_3`): the
+  same SCMs with each noise folded into its variable's distribution, so
+  ``x``, ``y`` (and ``z``) are sample sites that ``condition`` and ``do`` act
+  on. Use them for conditioning with an inference algorithm (NUTS) and for
+  interventions with ``do``. In M3, ``x`` is a ``Delta(z)`` sample site: fine
+  for ``do``, but NUTS cannot condition on ``x`` alone (the density is zero
+  unless z = x) nor leave ``x`` latent; for ``P(Y | X = 3)`` in M3 condition
+  on ``{"z": 3.0, "x": 3.0}`` (exact, since X = Z means seeing X = 3 is
+  seeing Z = 3), or use :func:`scm_3_soft`, which relaxes X = Z to
+  ``x ~ Normal(z, eps)``.
+* **Linear specifications** (:data:`LINEAR`): the structural coefficients
+  and noise scales as :class:`~causalbook.exact.LinearGaussianSCM` objects,
+  from which :mod:`causalbook.exact` computes every exact answer.
 
 Example:
     >>> import jax
     >>> from numpyro import handlers
-    >>> tr = handlers.trace(handlers.seed(model_02, jax.random.PRNGKey(0))).get_trace()
-    >>> {name: site["type"] for name, site in tr.items()}
-    {'_y': 'sample', '_x': 'sample', 'y': 'deterministic', 'x': 'deterministic'}
-    >>> tr = handlers.trace(handlers.seed(scm_2, jax.random.PRNGKey(0))).get_trace()
+    >>> key = jax.random.PRNGKey(0)
+    >>> tr = handlers.trace(handlers.seed(model_02, key)).get_trace()
+    >>> types = {name: site["type"] for name, site in tr.items()}
+    >>> types  # doctest: +NORMALIZE_WHITESPACE
+    {'_y': 'sample', '_x': 'sample',
+     'y': 'deterministic', 'x': 'deterministic'}
+    >>> tr = handlers.trace(handlers.seed(scm_2, key)).get_trace()
     >>> {name: site["type"] for name, site in tr.items()}
     {'y': 'sample', 'x': 'sample'}
 """
@@ -81,7 +88,7 @@ DESCRIPTIONS: dict[str, str] = {
 GRAPHS: dict[str, str] = {"M1": "X → Y", "M2": "Y → X", "M3": "X ← Z → Y"}
 
 
-# --- as posted on the forum (deterministic x and y) -------------------------------------
+# --- as posted on the forum (deterministic x and y) ------------------------
 def model_01():
     """M1 as posted: ``x`` is a sample site, ``y`` a deterministic site.
 
@@ -97,7 +104,7 @@ def model_01():
 
 
 def model_02():
-    """M2 as posted: ``x`` and ``y`` are deterministic sites driven by noises ``_x``, ``_y``.
+    """M2 as posted: ``x``, ``y`` are deterministic, driven by ``_x``, ``_y``.
 
     ``condition`` and ``do`` on ``"x"`` silently do nothing here (Chapter 4).
 
@@ -114,7 +121,7 @@ def model_02():
 
 
 def model_03():
-    """M3 as posted: ``x`` and ``y`` are deterministic sites driven by ``_z`` and ``_y``.
+    """M3 as posted: ``x``, ``y`` are deterministic, driven by ``_z``, ``_y``.
 
     ``condition`` and ``do`` on ``"x"`` silently do nothing here (Chapter 4).
 
@@ -134,7 +141,7 @@ def model_03():
 POSTED: dict[str, Model] = {"M1": model_01, "M2": model_02, "M3": model_03}
 
 
-# --- sample-site forms (noise folded into each variable's distribution) ------------------
+# --- sample-site forms (noise folded into each variable's distribution) ----
 def scm_1():
     """M1 with sample sites: ``x ~ N(0, 1)``, ``y ~ N(x + 1, sqrt(3))``.
 
@@ -142,7 +149,9 @@ def scm_1():
         >>> import jax
         >>> from numpyro import handlers
         >>> from numpyro.infer import Predictive
-        >>> draws = Predictive(handlers.do(scm_1, {"x": 3.0}), num_samples=4)(jax.random.PRNGKey(0))
+        >>> intervened = handlers.do(scm_1, {"x": 3.0})
+        >>> key = jax.random.PRNGKey(0)
+        >>> draws = Predictive(intervened, num_samples=4)(key)
         >>> sorted(draws)
         ['x', 'y']
     """
@@ -165,17 +174,21 @@ def scm_2():
 
 
 def scm_3():
-    """M3 with sample sites: ``z ~ N(0, 1)``, ``y ~ N(z + 1, sqrt(3))``, ``x ~ Delta(z)``.
+    """M3 with sample sites ``z``, ``y`` and ``x``.
 
-    ``x`` is a point mass at ``z``: ``do`` acts on it, but NUTS cannot condition on ``x``
-    alone (the conditioned model has zero density unless z = x), and NumPyro refuses a
-    latent ``Delta`` site. To see ``P(Y | X = 3)``, condition on ``{"z": 3.0, "x": 3.0}``
-    (exact, since X = Z) or use :func:`scm_3_soft`.
+    ``z ~ N(0, 1)``, ``y ~ N(z + 1, sqrt(3))`` and ``x ~ Delta(z)``.
+
+    ``x`` is a point mass at ``z``: ``do`` acts on it, but NUTS cannot
+    condition on ``x`` alone (the conditioned model has zero density unless
+    z = x), and NumPyro refuses a latent ``Delta`` site. To see
+    ``P(Y | X = 3)``, condition on ``{"z": 3.0, "x": 3.0}`` (exact, since
+    X = Z) or use :func:`scm_3_soft`.
 
     Example:
         >>> import jax
         >>> from numpyro import handlers
-        >>> x, y = handlers.seed(handlers.do(scm_3, {"x": 3.0}), jax.random.PRNGKey(0))()
+        >>> intervened = handlers.do(scm_3, {"x": 3.0})
+        >>> x, y = handlers.seed(intervened, jax.random.PRNGKey(0))()
     """
     z = numpyro.sample("z", dist.Normal(0.0, 1.0))
     y = numpyro.sample("y", dist.Normal(z + 1.0, jnp.sqrt(3.0)))
@@ -185,15 +198,18 @@ def scm_3():
 
 @cache
 def scm_3_soft(eps: float) -> Model:
-    """M3 with X = Z relaxed to ``x ~ Normal(z, eps)``, so NUTS can condition on ``x``.
+    """M3 with X = Z relaxed to ``x ~ Normal(z, eps)``, so NUTS can condition.
 
-    The same ``eps`` gives the same function, so compiled samplers (the book's sampler and
-    :func:`causalbook.inference.condition_nuts`) are reused across calls.
+    Unlike in :func:`scm_3`, NUTS can condition on ``x`` alone here.
+
+    The same ``eps`` gives the same function, so compiled samplers (the
+    book's sampler and :func:`causalbook.inference.condition_nuts`) are
+    reused across calls.
 
     The relaxation changes the model: conditioning on X = x gives
-    ``Y ~ N(1 + x / (1 + eps**2), 3 + eps**2 / (1 + eps**2))``, which tends to the exact
-    N(1 + x, 3) as ``eps -> 0``; a very small ``eps`` makes the posterior of ``z`` a thin
-    ridge that NUTS explores slowly (Chapter 2).
+    ``Y ~ N(1 + x / (1 + eps**2), 3 + eps**2 / (1 + eps**2))``, which tends to
+    the exact N(1 + x, 3) as ``eps -> 0``; a very small ``eps`` makes the
+    posterior of ``z`` a thin ridge that NUTS explores slowly (Chapter 2).
 
     Example:
         >>> import jax
@@ -223,7 +239,7 @@ def scm_3_soft(eps: float) -> Model:
 SAMPLE_SITE: dict[str, Model] = {"M1": scm_1, "M2": scm_2, "M3": scm_3}
 
 
-# --- linear specifications: the source of every exact answer ------------------------------
+# --- linear specifications: the source of every exact answer --------------
 _S3 = 3.0**0.5
 
 #: Structural coefficients and noise scales of the three models.

@@ -1,12 +1,15 @@
 """The book's figures, drawn one way everywhere.
 
-* :func:`joint_panels`: each model's joint draws of (X, Y) over the exact density contours.
-* :func:`density_vs_exact`: a histogram of draws against an exact normal density.
-* :func:`causal_graph`: a model's causal graph, or its mutilated graph under ``do``, with
-  Graphviz.
+* :func:`joint_panels`: each model's joint draws of (X, Y) over the exact
+  density contours.
+* :func:`density_vs_exact`: a histogram of draws against an exact normal
+  density.
+* :func:`causal_graph`: a model's causal graph, or its mutilated graph under
+  ``do``, with Graphviz.
 
-Colours come from one palette (:data:`COLORS`, colour-blind safe), and :func:`use_style`
-sets fonts and sizes that read well on the site, in dark mode and in print.
+Colours come from one palette (:data:`COLORS`, colour-blind safe), and
+:func:`use_style` sets fonts and sizes that read well on the site, in dark
+mode and in print.
 
 Example:
     >>> import numpy as np
@@ -36,7 +39,8 @@ __all__ = [
     "causal_graph",
 ]
 
-#: One colour per model and per kind of query (Okabe-Ito palette, colour-blind safe).
+#: One colour per model and per kind of query (Okabe-Ito palette,
+#: colour-blind safe).
 COLORS: dict[str, str] = {
     "M1": "#0072B2",
     "M2": "#D55E00",
@@ -48,7 +52,10 @@ COLORS: dict[str, str] = {
 
 
 def use_style() -> None:
-    """Set the book's matplotlib style: white figure background (legible in dark mode), readable sizes."""
+    """Set the book's matplotlib style.
+
+    A white figure background (legible in dark mode) and readable sizes.
+    """
     plt.rcParams.update(
         {
             "figure.dpi": 110,
@@ -73,22 +80,26 @@ def joint_panels(
     titles: Mapping[str, str] | None = None,
     max_points: int = 4000,
 ) -> Figure:
-    """One panel per model: its (x, y) draws over the exact joint density's contours.
+    """One panel per model: its (x, y) draws over the exact joint contours.
 
     Args:
         draws: ``{model: {"x": array, "y": array}}``.
-        exact: ``{model: Gaussian over (x, y)}``, e.g. from :func:`causalbook.exact.joint`.
+        exact: ``{model: Gaussian over (x, y)}``, e.g. from
+            :func:`causalbook.exact.joint`.
         titles: panel titles, by model.
-        max_points: at most this many points are drawn per panel (the first ones), so
-            the figure stays light; the contours are exact whatever the number of draws.
+        max_points: at most this many points are drawn per panel (the first
+            ones), so the figure stays light; the contours are exact whatever
+            the number of draws.
 
     Example:
         >>> import jax
         >>> from causalbook.exact import joint
         >>> from causalbook.models import LINEAR, SAMPLE_SITE
         >>> from causalbook.sampling import sample
-        >>> d = {m: sample(SAMPLE_SITE[m], 1000, jax.random.PRNGKey(0)) for m in LINEAR}
-        >>> fig = joint_panels(d, {m: joint(LINEAR[m], ["x", "y"]) for m in LINEAR})
+        >>> key = jax.random.PRNGKey(0)
+        >>> d = {m: sample(SAMPLE_SITE[m], 1000, key) for m in LINEAR}
+        >>> ex = {m: joint(LINEAR[m], ["x", "y"]) for m in LINEAR}
+        >>> fig = joint_panels(d, ex)
         >>> len(fig.axes)
         3
     """
@@ -103,7 +114,7 @@ def joint_panels(
     )
     axes = np.atleast_1d(axes)
     gx, gy = np.meshgrid(np.linspace(-4, 4, 161), np.linspace(-7, 9, 161))
-    for ax, m in zip(axes, models):
+    for ax, m in zip(axes, models, strict=True):
         g = exact[m].marginal("x", "y")
         inv = np.linalg.inv(g.covariance)
         d = np.stack([gx - g.mean_vector[0], gy - g.mean_vector[1]], axis=-1)
@@ -144,13 +155,16 @@ def density_vs_exact(
     exact_label: str | None = "exact",
     show_exact: bool = True,
 ) -> Axes:
-    """Histogram of ``draws`` (as a density) with the exact density of ``name`` on top.
+    """Density histogram of ``draws``, the exact density of ``name`` on top.
 
     Example:
         >>> from causalbook.exact import conditional
         >>> from causalbook.models import LINEAR
-        >>> ax = density_vs_exact(np.random.default_rng(0).normal(4, 3 ** 0.5, 5000),
-        ...                       conditional(LINEAR["M1"], {"x": 3.0}), "y")
+        >>> ax = density_vs_exact(
+        ...     np.random.default_rng(0).normal(4, 3**0.5, 5000),
+        ...     conditional(LINEAR["M1"], {"x": 3.0}),
+        ...     "y",
+        ... )
         >>> ax.get_xlabel()
         'y'
     """
@@ -188,10 +202,11 @@ def causal_graph(
     do: Sequence[str] | Mapping[str, float] | None = None,
     title: str | None = None,
 ):
-    """The causal graph of ``scm`` as a ``graphviz.Digraph``; with ``do``, the mutilated graph.
+    """The causal graph of ``scm`` as a ``graphviz.Digraph``.
 
-    Intervened variables are drawn as boxes with the value set, and the edges into them
-    are removed; variables not in the model's observed pair (model 3's Z) are grey.
+    With ``do``, the mutilated graph: intervened variables are drawn as boxes
+    with the value set, and the edges into them are removed. Variables not in
+    the model's observed pair (model 3's Z) are grey.
 
     Example:
         >>> from causalbook.models import LINEAR

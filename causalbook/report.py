@@ -1,9 +1,10 @@
 """Putting computed numbers into the book's prose and tables.
 
-Numbers in the text are never typed: a notebook glues them with MyST-NB's ``glue`` and
-the prose refers to them (``{glue:text}`name:.3f``` for a number, ``{glue:md}`name```
-for a formatted estimate). :func:`glue_estimate` glues a sampled estimate three ways at
-once: the value, its Monte Carlo standard error, and the text ``value ± se``.
+Numbers in the text are never typed: a notebook glues them with MyST-NB's
+``glue`` and the prose refers to them (``{glue:text}`name:.3f``` for a
+number, ``{glue:md}`name``` for a formatted estimate). :func:`glue_estimate`
+glues a sampled estimate three ways at once: the value, its Monte Carlo
+standard error, and the text ``value ± se``.
 
 Example (outside a notebook, gluing just records nothing visible):
     >>> glue_estimate("demo", 4.0021, 0.0057, display=False)
@@ -20,18 +21,23 @@ __all__ = ["glue", "glue_estimate", "glue_number", "glue_text", "versions"]
 
 
 def glue(name: str, value: Any, display: bool = False) -> None:
-    """MyST-NB's ``glue`` when it is available, otherwise a no-op (plain Python, tests)."""
+    """MyST-NB's ``glue`` when it is available, otherwise a no-op.
+
+    The no-op is for plain Python and the tests.
+    """
     try:
         from myst_nb import glue as _glue
-    except (
-        ImportError
-    ):  # pragma: no cover - myst-nb is in the book's environment
+    except ImportError:  # pragma: no cover
+        # myst-nb is in the book's environment
         return
     _glue(name, value, display=display)
 
 
 def glue_number(name: str, value: float, display: bool = False) -> float:
-    """Glue a number as a plain float (format it in the prose: ``{glue:text}`name:.2f```)."""
+    """Glue a number as a plain float.
+
+    Format it in the prose: ``{glue:text}`name:.2f```.
+    """
     value = float(value)
     glue(name, value, display=display)
     return value
@@ -44,7 +50,10 @@ def glue_estimate(
     display: bool = False,
     digits: int | None = None,
 ) -> str:
-    """Glue an estimate as ``name`` (float), ``name_se`` (float) and ``name_pm`` (``value ± se``).
+    """Glue an estimate as ``name``, ``name_se`` and ``name_pm``.
+
+    ``name`` and ``name_se`` are floats (the value and its standard error),
+    ``name_pm`` is the text ``value ± se``.
 
     Returns the ``value ± se`` text. In the prose: ``{glue:md}`name_pm```.
     """
@@ -58,7 +67,10 @@ def glue_estimate(
 
 
 def glue_text(name: str, text: str, display: bool = False) -> str:
-    """Glue a piece of text (Markdown, so it may hold math); in the prose: ``{glue:md}`name```."""
+    """Glue a piece of text (Markdown, so it may hold math).
+
+    In the prose: ``{glue:md}`name```.
+    """
     from IPython.display import Markdown
 
     glue(name, Markdown(text), display=display)
@@ -66,7 +78,9 @@ def glue_text(name: str, text: str, display: bool = False) -> str:
 
 
 def versions() -> dict[str, str]:
-    """The versions a chapter ran with: Python, NumPyro, JAX, ArviZ and this package.
+    """The versions a chapter ran with.
+
+    Python, NumPyro, JAX, ArviZ and this package.
 
     Example:
         >>> sorted(versions())

@@ -1,15 +1,18 @@
-"""The book's fast forward sampler: n draws of a model in one vectorized, jitted call.
+"""The book's fast forward sampler: n draws in one vectorized, jitted call.
 
-``numpyro.infer.Predictive`` with its defaults runs the model once per draw in a loop; for
-a million draws that costs seconds. :func:`sample` runs the model body once under a
-``numpyro.plate`` over the draws, with one PRNG key, inside ``jax.jit``, so every site is
-drawn as a vector of length n. The compiled function is cached per model, number of draws
-and set of intervened sites, so sweeping intervention values or seeds does not recompile.
+``numpyro.infer.Predictive`` with its defaults runs the model once per draw
+in a loop; for a million draws that costs seconds. :func:`sample` runs the
+model body once under a ``numpyro.plate`` over the draws, with one PRNG key,
+inside ``jax.jit``, so every site is drawn as a vector of length n. The
+compiled function is cached per model, number of draws and set of intervened
+sites, so sweeping intervention values or seeds does not recompile.
 
 Example:
     >>> import jax
     >>> from causalbook.models import scm_2
-    >>> draws = sample(scm_2, 100_000, jax.random.PRNGKey(0), do={"x": 3.0})
+    >>> draws = sample(
+    ...     scm_2, 100_000, jax.random.PRNGKey(0), do={"x": 3.0}
+    ... )
     >>> sorted(draws), draws["y"].shape
     (['x', 'y'], (100000,))
     >>> float(draws["x"][0])          # the intervened site holds the value set
@@ -39,7 +42,7 @@ DRAWS_PLATE = "draws"
 def _compiled(model: Callable, n: int, do_sites: tuple[str, ...]) -> Callable:
     def run(key, do_values):
         fn = (
-            guarded.do(model, dict(zip(do_sites, do_values)))
+            guarded.do(model, dict(zip(do_sites, do_values, strict=True)))
             if do_sites
             else model
         )
@@ -56,9 +59,10 @@ def _compiled(model: Callable, n: int, do_sites: tuple[str, ...]) -> Callable:
             for name, site in tr.items()
             if site["type"] in ("sample", "deterministic")
         }
-        for name, value in zip(do_sites, do_values):
-            # NumPyro's `do` keeps a fresh prior draw under the site's own name and hides the
-            # intervened copy (`name__CF`); report the value the model actually used.
+        for name, value in zip(do_sites, do_values, strict=True):
+            # NumPyro's `do` keeps a fresh prior draw under the site's own
+            # name and hides the intervened copy (`name__CF`); report the
+            # value the model actually used.
             out[name] = jnp.broadcast_to(
                 jnp.asarray(value, dtype=jnp.result_type(float)), (n,)
             )
@@ -79,13 +83,15 @@ def sample(
 
     Args:
         model: a NumPyro model taking no arguments (for example
-            :func:`causalbook.models.scm_1` or the posted :func:`causalbook.models.model_01`).
+            :func:`causalbook.models.scm_1` or the posted
+            :func:`causalbook.models.model_01`).
         n: the number of draws.
         key: a ``jax.random.PRNGKey``; the same key gives the same draws.
         do: optional intervention, ``{site: value}``, applied with the guarded
-            :func:`causalbook.handlers.do` (so a deterministic or missing site raises
-            instead of being ignored). The returned array of an intervened site holds the
-            value set, not NumPyro's unused prior draw under the same name.
+            :func:`causalbook.handlers.do` (so a deterministic or missing
+            site raises instead of being ignored). The returned array of an
+            intervened site holds the value set, not NumPyro's unused prior
+            draw under the same name.
         as_numpy: return NumPy arrays (default) rather than JAX arrays.
 
     Returns:

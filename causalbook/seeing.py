@@ -1,24 +1,28 @@
-"""Seeing, P(Y | X = x0): the window estimate from joint draws, and what it should give.
+"""Seeing, P(Y | X = x0): the window estimate from joint draws, and its target.
 
-The estimate a reader tries first keeps the joint draws whose ``x`` falls in a window
-``|x - x0| < h`` and summarises their ``y``. Two things go wrong, in opposite directions:
+The estimate a reader tries first keeps the joint draws whose ``x`` falls in a
+window ``|x - x0| < h`` and summarises their ``y``. Two things go wrong, in
+opposite directions:
 
-* **variance**: few draws land in a narrow window (a handful out of a thousand near
-  ``x0 = 3``, three standard deviations out), so the estimate is noisy;
-* **bias**: a wide window mixes in draws with ``x`` away from ``x0``. In the tail of the
-  distribution of X more of them lie on the side of the bulk, so the estimate is pulled
-  towards the marginal of Y.
+* **variance**: few draws land in a narrow window (a handful out of a
+  thousand near ``x0 = 3``, three standard deviations out), so the estimate
+  is noisy;
+* **bias**: a wide window mixes in draws with ``x`` away from ``x0``. In the
+  tail of the distribution of X more of them lie on the side of the bulk, so
+  the estimate is pulled towards the marginal of Y.
 
-For a Gaussian joint both are known exactly: the draws kept are ``(X, Y)`` with X
-truncated to the window, and Y given X is linear-Gaussian. :func:`window_exact` computes
-the probability of the window and the exact mean and variance of Y among the draws it
-keeps; :func:`window_estimate` computes the estimate from draws, with its Monte Carlo
-error; :func:`window_errors` measures the estimate's error over many independent
+For a Gaussian joint both are known exactly: the draws kept are ``(X, Y)``
+with X truncated to the window, and Y given X is linear-Gaussian.
+:func:`window_exact` computes the probability of the window and the exact
+mean and variance of Y among the draws it keeps; :func:`window_estimate`
+computes the estimate from draws, with its Monte Carlo error;
+:func:`window_errors` measures the estimate's error over many independent
 replicates, as the number of draws and the window width change.
 
-Model 3 (X = Z exactly) cannot be conditioned on ``x`` by NUTS; its soft relaxation
-``x ~ Normal(z, eps)`` can. :func:`relax` gives the relaxed model's linear specification,
-so that :mod:`causalbook.exact` computes what the relaxation changes.
+Model 3 (X = Z exactly) cannot be conditioned on ``x`` by NUTS; its soft
+relaxation ``x ~ Normal(z, eps)`` can. :func:`relax` gives the relaxed
+model's linear specification, so that :mod:`causalbook.exact` computes what
+the relaxation changes.
 
 Example:
     >>> import numpy as np
@@ -72,7 +76,8 @@ class WindowExact:
         prob: the probability that a draw falls in the window.
         mean: the exact mean of Y among the draws in the window.
         var: the exact variance of Y among the draws in the window.
-        target_mean: the mean of Y given X = x0 exactly (what the window approximates).
+        target_mean: the mean of Y given X = x0 exactly (what the window
+            approximates).
         target_var: the variance of Y given X = x0 exactly.
     """
 
@@ -86,7 +91,10 @@ class WindowExact:
 
     @property
     def bias(self) -> float:
-        """Bias of the window mean of Y as an estimate of E[Y | X = x0] (infinitely many draws)."""
+        """Bias of the window mean of Y as an estimate of E[Y | X = x0].
+
+        That is its error with infinitely many draws.
+        """
         return self.mean - self.target_mean
 
     def expected_count(self, n: int) -> float:
@@ -95,7 +103,8 @@ class WindowExact:
         Example:
             >>> from causalbook.exact import joint
             >>> from causalbook.models import LINEAR
-            >>> round(window_exact(joint(LINEAR["M2"]), 3.0, 0.5).expected_count(1000), 1)
+            >>> w = window_exact(joint(LINEAR["M2"]), 3.0, 0.5)
+            >>> round(w.expected_count(1000), 1)
             6.0
         """
         return n * self.prob
@@ -106,16 +115,18 @@ class WindowExact:
         Example:
             >>> from causalbook.exact import joint
             >>> from causalbook.models import LINEAR
-            >>> round(window_exact(joint(LINEAR["M1"]), 3.0, 0.1).prob_empty(1000), 2)
+            >>> w = window_exact(joint(LINEAR["M1"]), 3.0, 0.1)
+            >>> round(w.prob_empty(1000), 2)
             0.41
         """
         return math.exp(n * math.log1p(-self.prob))
 
     def mean_inverse_count(self, n: int) -> float:
-        """E[1 / K | K >= 1] for the number K ~ Binomial(n, prob) of draws kept.
+        """E[1 / K | K >= 1], K ~ Binomial(n, prob) the number of draws kept.
 
-        Summed over the counts within 12 standard deviations of the mean (and at least
-        the first 40), which holds all but a negligible share of the probability.
+        Summed over the counts within 12 standard deviations of the mean (and
+        at least the first 40), which holds all but a negligible share of the
+        probability.
         """
         from scipy.special import gammaln
 
@@ -136,13 +147,16 @@ class WindowExact:
         )
 
     def rmse(self, n: int) -> float:
-        """Exact root mean squared error of the window mean of Y with ``n`` draws.
+        """Exact root mean squared error (RMSE) of the window mean of Y.
 
-        Given that ``k >= 1`` draws fall in the window, they are independent draws of the
-        window's distribution, so their mean of Y has mean :attr:`mean` and variance
-        :attr:`var` ``/ k``: its mean squared error about :attr:`target_mean` is
-        ``bias**2 + var / k``. Averaging over ``k ~ Binomial(n, prob)`` given ``k >= 1``
-        (an empty window gives no estimate; see :meth:`prob_empty`):
+        The window mean is taken over ``n`` joint draws.
+
+        Given that ``k >= 1`` draws fall in the window, they are independent
+        draws of the window's distribution, so their mean of Y has mean
+        :attr:`mean` and variance :attr:`var` ``/ k``: its mean squared error
+        about :attr:`target_mean` is ``bias**2 + var / k``. Averaging over
+        ``k ~ Binomial(n, prob)`` given ``k >= 1`` (an empty window gives no
+        estimate; see :meth:`prob_empty`):
         ``sqrt(bias**2 + var * E[1/K | K >= 1])``.
 
         Example:
@@ -151,7 +165,7 @@ class WindowExact:
             >>> w = window_exact(joint(LINEAR["M1"]), 3.0, 1.0)
             >>> round(w.rmse(1000), 2), round(abs(w.bias), 2)
             (0.73, 0.63)
-            >>> round(w.rmse(10**7), 2)           # the bias stays, however many draws
+            >>> round(w.rmse(10**7), 2)  # the bias stays, however many draws
             0.63
         """
         return math.sqrt(self.bias**2 + self.var * self.mean_inverse_count(n))
@@ -163,10 +177,11 @@ def window_exact(
     """Exact probability of the window ``|X - x0| < h`` and moments of Y in it.
 
     With ``(X, Y)`` jointly Gaussian, ``Y = mu_Y + b (X - mu_X) + e`` with
-    ``b = Cov(X, Y) / Var(X)`` and ``e ~ N(0, Var(Y) - b Cov(X, Y))`` independent of X.
-    Keeping the draws in the window truncates X to it, so the mean of Y in the window is
-    ``mu_Y + b (E[X | window] - mu_X)`` and its variance ``b**2 Var(X | window) +
-    Var(e)``, with the truncated normal's moments.
+    ``b = Cov(X, Y) / Var(X)`` and ``e ~ N(0, Var(Y) - b Cov(X, Y))``
+    independent of X. Keeping the draws in the window truncates X to it, so
+    the mean of Y in the window is ``mu_Y + b (E[X | window] - mu_X)`` and its
+    variance ``b**2 Var(X | window) + Var(e)``, with the truncated normal's
+    moments.
 
     Args:
         joint: the joint distribution of (at least) ``x`` and ``y``, e.g.
@@ -179,9 +194,11 @@ def window_exact(
         >>> from causalbook.exact import joint
         >>> from causalbook.models import LINEAR
         >>> w = window_exact(joint(LINEAR["M3"]), 3.0, 1e-4)
-        >>> round(w.mean, 6), round(w.var, 6)     # a tiny window: the exact N(4, 3)
+        >>> # a tiny window: the exact N(4, 3)
+        >>> round(w.mean, 6), round(w.var, 6)
         (4.0, 3.0)
-        >>> window_exact(joint(LINEAR["M3"]), 3.0, 1.0).bias < -0.5   # a wide one: biased
+        >>> # a wide one: biased
+        >>> window_exact(joint(LINEAR["M3"]), 3.0, 1.0).bias < -0.5
         True
     """
     if not half_width > 0:
@@ -191,13 +208,15 @@ def window_exact(
     s_xx, s_xy, s_yy = g.var(x), g.cov_of(x, y), g.var(y)
     if not s_xx > 0:
         raise ValueError(
-            f"{x} is a point mass: no window around {x0} has a probability to estimate"
+            f"{x} is a point mass: no window around {x0} has a probability "
+            "to estimate"
         )
     b = s_xy / s_xx
     resid = s_yy - b * s_xy
     sd = math.sqrt(s_xx)
     lo, hi = (x0 - half_width - mu_x) / sd, (x0 + half_width - mu_x) / sd
-    # P(lo < N < hi), from the side where it is not a difference of numbers near 1
+    # P(lo < N < hi), from the side where it is not a difference of numbers
+    # near 1
     if lo > 0:
         prob = _upper_tail(lo) - _upper_tail(hi)
     elif hi < 0:
@@ -206,7 +225,8 @@ def window_exact(
         prob = 1.0 - _upper_tail(hi) - _upper_tail(-lo)
     if not prob > 0:
         raise ValueError(
-            f"the window {x0} ± {half_width} has probability zero in floating point"
+            f"the window {x0} ± {half_width} has probability zero "
+            "in floating point"
         )
     # moments of the standard normal truncated to (lo, hi)
     z_mean = (_phi(lo) - _phi(hi)) / prob
@@ -232,8 +252,8 @@ class WindowEstimate:
         x0, half_width: the window ``|x - x0| < half_width``.
         n_draws: the number of joint draws looked at.
         kept: the ``y`` of the draws in the window.
-        moments: their mean and variance with Monte Carlo errors, or ``None`` if fewer
-            than two draws were kept.
+        moments: their mean and variance with Monte Carlo errors, or ``None``
+            if fewer than two draws were kept.
     """
 
     x0: float
@@ -264,7 +284,7 @@ def window_estimate(
         >>> from causalbook.sampling import sample
         >>> d = sample(scm_2, 1000, jax.random.PRNGKey(0))
         >>> est = window_estimate(d["x"], d["y"], 3.0, 0.1)
-        >>> est.n_kept < 10           # a handful of draws out of a thousand, or none
+        >>> est.n_kept < 10  # a handful of draws out of a thousand, or none
         True
     """
     x = np.asarray(x).reshape(-1)
@@ -287,16 +307,21 @@ def window_estimate(
 
 @dataclass(frozen=True)
 class WindowErrors:
-    """Errors of the window mean of Y over independent replicates, one per half-width.
+    """Errors of the window mean of Y over independent replicates.
+
+    One entry per half-width.
 
     Attributes:
         half_widths: the half-widths, shape ``(H,)``.
         n: the number of joint draws per replicate.
         replicates: the number of replicates.
-        rmse: root mean squared error of the window mean against ``target`` over the
-            replicates whose window was not empty, shape ``(H,)`` (NaN if all were empty).
-        rmse_se: its Monte Carlo standard error (delta method), shape ``(H,)``.
-        share_empty: the share of replicates whose window held no draw, shape ``(H,)``.
+        rmse: root mean squared error of the window mean against ``target``
+            over the replicates whose window was not empty, shape ``(H,)``
+            (NaN if all were empty).
+        rmse_se: its Monte Carlo standard error (delta method), shape
+            ``(H,)``.
+        share_empty: the share of replicates whose window held no draw,
+            shape ``(H,)``.
         mean_count: the average number of draws kept, shape ``(H,)``.
     """
 
@@ -317,12 +342,13 @@ def window_errors(
     n: int,
     target: float,
 ) -> WindowErrors:
-    """Split joint draws into replicates of ``n`` draws and measure the window mean's error.
+    """Measure the window mean's error over replicates of ``n`` joint draws.
 
-    Each replicate is what one reader with ``n`` draws would see. For each half-width,
-    each replicate's window mean of ``y`` is compared with ``target`` (the exact
-    E[Y | X = x0]); replicates with an empty window have no estimate and are counted in
-    :attr:`WindowErrors.share_empty` instead.
+    The joint draws are split into replicates of ``n`` draws; each replicate
+    is what one reader with ``n`` draws would see. For each half-width, each
+    replicate's window mean of ``y`` is compared with ``target`` (the exact
+    E[Y | X = x0]); replicates with an empty window have no estimate and are
+    counted in :attr:`WindowErrors.share_empty` instead.
 
     Args:
         x, y: joint draws; the first ``(len(x) // n) * n`` are used.
@@ -336,8 +362,14 @@ def window_errors(
         >>> from causalbook.models import scm_1
         >>> from causalbook.sampling import sample
         >>> d = sample(scm_1, 200_000, jax.random.PRNGKey(0))
-        >>> err = window_errors(d["x"], d["y"], 3.0, [0.05, 1.0], n=1000, target=4.0)
-        >>> err.replicates, bool(err.share_empty[0] > 0.5), bool(err.share_empty[1] == 0)
+        >>> err = window_errors(
+        ...     d["x"], d["y"], 3.0, [0.05, 1.0], n=1000, target=4.0
+        ... )
+        >>> (
+        ...     err.replicates,
+        ...     bool(err.share_empty[0] > 0.5),
+        ...     bool(err.share_empty[1] == 0),
+        ... )
         (200, True, True)
     """
     x = np.asarray(x, dtype=np.float64).reshape(-1)
@@ -352,7 +384,8 @@ def window_errors(
     rmse_se = np.full(hs.shape, np.nan)
     empty = np.zeros(hs.shape)
     mean_count = np.zeros(hs.shape)
-    # only the draws inside the widest window matter; remember which replicate each is in
+    # only the draws inside the widest window matter; remember which
+    # replicate each is in
     dist = np.abs(x[: reps * n] - x0)
     near = np.flatnonzero(dist < hs.max())
     dist, y_near, replicate = dist[near], y[near], near // n
@@ -383,11 +416,12 @@ def window_errors(
 def relax(
     scm: LinearGaussianSCM, noise_scales: Mapping[str, float]
 ) -> LinearGaussianSCM:
-    """The same SCM with some noise scales changed, e.g. model 3's exact X := Z made soft.
+    """The same SCM with some noise scales changed.
 
+    For example model 3's exact X := Z made soft:
     ``relax(LINEAR["M3"], {"x": eps})`` is the linear specification of
-    :func:`causalbook.models.scm_3_soft`: ``X := Z + eps N_X``. Its exact answers, from
-    :mod:`causalbook.exact`, say what the relaxation costs.
+    :func:`causalbook.models.scm_3_soft`: ``X := Z + eps N_X``. Its exact
+    answers, from :mod:`causalbook.exact`, say what the relaxation costs.
 
     Example:
         >>> from causalbook.exact import conditional
@@ -395,7 +429,8 @@ def relax(
         >>> soft = relax(LINEAR["M3"], {"x": 0.5})
         >>> soft.equation("x")
         'x := z + 0.5 N_x'
-        >>> conditional(soft, {"x": 3.0}).marginal("y")   # 1 + 3 / 1.25, 3 + 0.25 / 1.25
+        >>> # mean 1 + 3 / 1.25, variance 3 + 0.25 / 1.25
+        >>> conditional(soft, {"x": 3.0}).marginal("y")
         Gaussian(y: mean 3.4, var 3.2)
     """
     for v, s in noise_scales.items():

@@ -1,16 +1,20 @@
-"""Sample moments with their Monte Carlo standard errors, and how the book prints them.
+"""Sample moments with their Monte Carlo standard errors, and how to show them.
 
-Every sampled number in the book is shown next to its exact value and its Monte Carlo
-standard error (MCSE). For independent draws the standard error of the sample mean is
-``sd / sqrt(n)`` and that of the sample variance ``sqrt((m4 - s^4) / n)`` (``m4`` the
-fourth central moment; ``s^2 sqrt(2 / n)`` for normal draws). For MCMC draws, pass the
-effective sample size as ``n_eff``.
+Every sampled number in the book is shown next to its exact value and its
+Monte Carlo standard error (MCSE). For independent draws the standard error
+of the sample mean is ``sd / sqrt(n)`` and that of the sample variance
+``sqrt((m4 - s^4) / n)`` (``m4`` the fourth central moment;
+``s^2 sqrt(2 / n)`` for normal draws). For MCMC draws, pass the effective
+sample size as ``n_eff``.
 
 Example:
     >>> import numpy as np
     >>> rng = np.random.default_rng(0)
     >>> est = moments(rng.normal(4.0, np.sqrt(3.0), size=100_000))
-    >>> abs(est.mean - 4.0) < 4 * est.mean_se, abs(est.var - 3.0) < 4 * est.var_se
+    >>> (
+    ...     abs(est.mean - 4.0) < 4 * est.mean_se,
+    ...     abs(est.var - 3.0) < 4 * est.var_se,
+    ... )
     (True, True)
     >>> est.z_scores(4.0, 3.0)[0] < 4
     True
@@ -34,7 +38,7 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Moments:
-    """Sample mean and variance of one quantity with their Monte Carlo standard errors."""
+    """Sample mean and variance of one quantity, with their Monte Carlo SEs."""
 
     mean: float
     mean_se: float
@@ -43,24 +47,28 @@ class Moments:
     n: float  # number of draws, or the effective sample size for MCMC
 
     def z_scores(self, mean: float, var: float) -> tuple[float, float]:
-        """How many standard errors the estimates are from exact values (absolute)."""
+        """How many standard errors the estimates are from exact values.
+
+        Both distances are absolute values.
+        """
         return (
             abs(self.mean - mean) / self.mean_se,
             abs(self.var - var) / self.var_se,
         )
 
     def agrees_with(self, mean: float, var: float, z: float = 4.0) -> bool:
-        """Whether both estimates are within ``z`` standard errors of the exact values."""
+        """Whether both estimates are within ``z`` SEs of the exact values."""
         zm, zv = self.z_scores(mean, var)
         return bool(zm <= z and zv <= z)
 
 
 def moments(draws: np.ndarray, n_eff: float | None = None) -> Moments:
-    """Mean and variance of ``draws`` (one-dimensional) with Monte Carlo standard errors.
+    """Mean and variance of 1-D ``draws`` with Monte Carlo standard errors.
 
     Args:
         draws: the sampled values.
-        n_eff: effective sample size, for correlated (MCMC) draws; defaults to ``len(draws)``.
+        n_eff: effective sample size, for correlated (MCMC) draws; defaults
+            to ``len(draws)``.
 
     Example:
         >>> m = moments(np.array([1.0, 2.0, 3.0, 4.0]))
@@ -80,9 +88,10 @@ def moments(draws: np.ndarray, n_eff: float | None = None) -> Moments:
 
 
 def mcmc_moments(samples: np.ndarray) -> Moments:
-    """:func:`moments` of MCMC draws shaped ``(chains, draws)``, using their effective sample size.
+    """:func:`moments` of MCMC draws shaped ``(chains, draws)``, using ESS.
 
-    The effective sample size is NumPyro's ``effective_sample_size`` (bulk ESS across chains).
+    The effective sample size (ESS) is NumPyro's ``effective_sample_size``
+    (bulk ESS across chains).
 
     Example:
         >>> rng = np.random.default_rng(1)
@@ -123,7 +132,9 @@ def covariance_se(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
 
 
 def fmt_pm(value: float, se: float, digits: int | None = None) -> str:
-    """``value ± se`` rounded to the standard error's first significant digit (or ``digits``).
+    """``value ± se`` rounded to the SE's first significant digit.
+
+    With ``digits`` given, both are rounded to that many decimals instead.
 
     Example:
         >>> fmt_pm(4.00213, 0.0057)
@@ -139,19 +150,24 @@ def fmt_pm(value: float, se: float, digits: int | None = None) -> str:
 def energy_test(
     a: np.ndarray, b: np.ndarray, num_permutations: int = 200, seed: int = 0
 ) -> tuple[float, float]:
-    """Two-sample energy test: are the draws ``a`` and ``b`` from the same distribution?
+    """Two-sample energy test: are ``a`` and ``b`` from the same distribution?
 
-    The energy distance (Székely and Rizzo) is zero exactly when two distributions are
-    equal; its permutation p-value is the share of random relabellings of the pooled
-    draws whose statistic is at least the observed one. Rows are points.
+    The energy distance (Székely and Rizzo) is zero exactly when two
+    distributions are equal; its permutation p-value is the share of random
+    relabellings of the pooled draws whose statistic is at least the observed
+    one. Rows are points.
 
     Returns:
         ``(statistic, p_value)``.
 
     Example:
         >>> rng = np.random.default_rng(0)
-        >>> same = energy_test(rng.normal(size=(300, 2)), rng.normal(size=(300, 2)))
-        >>> shifted = energy_test(rng.normal(size=(300, 2)), rng.normal(0.5, 1, size=(300, 2)))
+        >>> same = energy_test(
+        ...     rng.normal(size=(300, 2)), rng.normal(size=(300, 2))
+        ... )
+        >>> shifted = energy_test(
+        ...     rng.normal(size=(300, 2)), rng.normal(0.5, 1, size=(300, 2))
+        ... )
         >>> same[1] > 0.05, shifted[1] < 0.01
         (True, True)
     """

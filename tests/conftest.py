@@ -1,4 +1,7 @@
-"""Shared fixtures: the repository root, and the numbers each chapter glued into the built book."""
+"""Shared fixtures: the repository root, and the chapters' glued numbers.
+
+Each chapter glues numbers into the built book; the fixtures read them back.
+"""
 
 from __future__ import annotations
 
@@ -16,10 +19,12 @@ BUILD = Path(os.environ.get("BOOK_BUILD_DIR", ROOT / "_build")).resolve()
 
 
 def toc_pages(toc: dict) -> list[str]:
-    """Every page the table of contents lists, root first, as paths without extension.
+    """Every page the table of contents lists, root first, without extension.
 
-    >>> toc_pages({"root": "book/intro", "parts": [{"chapters": [{"file": "notebooks/01_a.ipynb",
-    ...     "sections": [{"file": "notebooks/01b"}, {"url": "https://example.org"}]}]}]})
+    >>> toc_pages({"root": "book/intro", "parts": [{"chapters": [
+    ...     {"file": "notebooks/01_a.ipynb", "sections": [
+    ...         {"file": "notebooks/01b"}, {"url": "https://example.org"}]}
+    ... ]}]})
     ['book/intro', 'notebooks/01_a', 'notebooks/01b']
     """
     pages = [toc["root"]]
@@ -38,7 +43,8 @@ def toc_pages(toc: dict) -> list[str]:
     return [re.sub(r"\.(ipynb|md)$", "", p) for p in pages]
 
 
-#: Every page of the table of contents, and the chapters (pages whose source is a notebook).
+#: Every page of the table of contents, and the chapters (pages whose source
+#: is a notebook).
 PAGES = toc_pages(yaml.safe_load((ROOT / "_toc.yml").read_text()))
 CHAPTERS = [p for p in PAGES if (ROOT / f"{p}.ipynb").exists()]
 
@@ -55,14 +61,15 @@ def _parse(output: dict):
 
 
 def glued_values(stem: str) -> dict:
-    """The values a chapter glued, read from the executed notebook of the last build.
+    """The values a chapter glued, read from the last build's notebook.
 
     Numbers come back as floats, Markdown text as strings.
     """
     path = BUILD / "jupyter_execute" / "notebooks" / f"{stem}.glue.json"
     if not path.exists():
         pytest.fail(
-            f"{path} is missing: build the book first (`make book`, or `make test` which does it)"
+            f"{path} is missing: build the book first (`make book`, or "
+            "`make test` which does it)"
         )
     return {
         name: _parse(out) for name, out in json.loads(path.read_text()).items()
@@ -76,7 +83,10 @@ def root() -> Path:
 
 @pytest.fixture(scope="session")
 def glued():
-    """``glued("01_three_models")`` -> ``{name: value}`` glued by that chapter in the built book."""
+    """``glued("01_three_models")`` -> ``{name: value}``.
+
+    The values glued by that chapter in the built book.
+    """
     cache: dict[str, dict] = {}
 
     def get(stem: str) -> dict:

@@ -1,6 +1,7 @@
 """Serve the built site on a loopback port, as a static web host would.
 
-Used by the browser tests (tests/test_site.py); also handy by hand to read the built book::
+Used by the browser tests (tests/test_site.py); also handy by hand to read
+the built book::
 
     python tests/site_server.py            # serves _build/html on http://127.0.0.1:8000/
     python tests/site_server.py DIR 8123   # another folder or port
@@ -22,13 +23,14 @@ LOOPBACK = "127.0.0.1"
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     """A static file handler that does not log every request to stderr."""
 
-    def log_message(self, format: str, *args) -> None:  # noqa: A002 (the base class's name)
+    # ``format`` shadows the builtin, but it is the base class's parameter name
+    def log_message(self, format: str, *args) -> None:  # noqa: A002
         pass
 
 
 @contextlib.contextmanager
 def serve(directory: Path, port: int = 0) -> Iterator[str]:
-    """Serve ``directory`` over HTTP on the loopback interface in a background thread.
+    """Serve ``directory`` over HTTP on loopback, in a background thread.
 
     Args:
         directory: the folder to serve (the built ``_build/html``).

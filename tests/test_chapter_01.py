@@ -1,4 +1,7 @@
-"""Chapter 1's published numbers (glued into the built book) agree with the exact answers."""
+"""Chapter 1's published numbers agree with the exact answers.
+
+The published numbers are those the chapter glued into the built book.
+"""
 
 import pytest
 

@@ -1,8 +1,9 @@
-"""Chapter 2's published numbers (glued into the built book) agree with the exact answers.
+"""Chapter 2's published numbers agree with the exact answers.
 
-Every sampled number is checked against the exact value computed here from
-``causalbook.exact`` (not against the value the chapter glued next to it), within
-``Z`` of its glued Monte Carlo standard error.
+The published numbers are those the chapter glued into the built book. Every
+sampled number is checked against the exact value computed here from
+``causalbook.exact`` (not against the value the chapter glued next to it),
+within ``Z`` of its glued Monte Carlo standard error.
 """
 
 import math
@@ -70,7 +71,8 @@ def test_window_estimate_agrees_with_exact(g, m):
     # against what the window estimates exactly ...
     assert abs(mean - w.mean) < Z * mean_se
     assert abs(var - w.var) < Z * var_se
-    # ... which is the exact conditional up to a bias well below the Monte Carlo error
+    # ... which is the exact conditional up to a bias well below the Monte
+    # Carlo error
     assert abs(w.mean - seen(m).mean("y")) < 0.5 * mean_se
     assert g["ch2_window_bias_big"] == pytest.approx(w.bias)
 
@@ -95,7 +97,8 @@ def test_best_window_error_shrinks_slower_than_a_plain_average(g):
         > g["ch2_best_rmse_100000"]
     )
     assert g["ch2_best_h_1000"] > g["ch2_best_h_100000"]
-    # n^(-2/5) would give 100^0.4 = 6.3 for a hundredfold n; a plain average gives 10
+    # n^(-2/5) would give 100^0.4 = 6.3 for a hundredfold n; a plain
+    # average gives 10
     assert 4 < g["ch2_ex_rmse_factor"] < 8
 
 
@@ -129,7 +132,8 @@ EPS = {"0p001": 1e-3, "0p05": 0.05, "1": 1.0}
 def test_soft_model_3_agrees_with_its_exact_answer(g, label):
     eps = EPS[label]
     soft = exact.conditional(seeing.relax(LINEAR["M3"], {"x": eps}), {"x": X0})
-    # facts.md's formula, checked against causalbook.exact's answer that the chapter glued
+    # facts.md's formula, checked against causalbook.exact's answer that the
+    # chapter glued
     assert soft.mean("y") == pytest.approx(1 + 3 / (1 + eps**2))
     assert g[f"ch2_soft_{label}_exact_mean"] == pytest.approx(soft.mean("y"))
     assert g[f"ch2_soft_{label}_exact_var"] == pytest.approx(soft.var("y"))
@@ -145,7 +149,8 @@ def test_soft_model_3_agrees_with_its_exact_answer(g, label):
 
 
 def test_soft_model_3_bias_is_visible_only_for_large_eps(g):
-    # eps = 1: the bias is many standard errors; eps = 0.05: below one standard error
+    # eps = 1: the bias is many standard errors; eps = 0.05: below one standard
+    # error
     assert abs(g["ch2_soft_1_bias"]) > 10 * g["ch2_soft_1_mean_se"]
     assert (
         abs(g["ch2_soft_1_mean"] - g["ch2_exact_mean"])
@@ -158,7 +163,8 @@ def test_tiny_eps_mixes_worse(g):
     # the thin ridge: a smaller step size and fewer effective draws of y
     assert g["ch2_soft_0p001_step"] < 0.5 * g["ch2_soft_0p05_step"]
     assert g["ch2_soft_0p001_ess"] < 0.5 * g["ch2_soft_0p05_ess"]
-    # the adapted scale of z is much wider than its posterior standard deviation
+    # the adapted scale of z is much wider than its posterior standard
+    # deviation
     assert g["ch2_soft_0p001_zscale"] > 2 * g["ch2_soft_0p001_zsd"]
     assert g["ch2_soft_0p05_zscale"] == pytest.approx(
         g["ch2_soft_0p05_zsd"], rel=0.3
@@ -167,8 +173,8 @@ def test_tiny_eps_mixes_worse(g):
 
 @pytest.mark.parametrize("m", MODELS)
 def test_predictive_of_condition_is_not_conditioning(g, m):
-    # a forward run of the conditioned model draws y from its prior given its parents:
-    # x = 3 reaches y only where y comes after x (model 1)
+    # a forward run of the conditioned model draws y from its prior given its
+    # parents: x = 3 reaches y only where y comes after x (model 1)
     forward = exact.interventional(LINEAR[m], {"x": X0}).marginal("y")
     mean, mean_se = g[f"ch2_pred_{m}_mean"], g[f"ch2_pred_{m}_mean_se"]
     var, var_se = g[f"ch2_pred_{m}_var"], g[f"ch2_pred_{m}_var_se"]
@@ -202,7 +208,8 @@ def test_exercise_typical_value(g):
     )
     truth = exact.conditional(LINEAR["M2"], {"x": 0.0}).marginal("y")
     assert g["ch2_ex_typical_exact_mean"] == pytest.approx(truth.mean("y"))
-    # the window is not centred on a point mass: compare with what it estimates exactly
+    # the window is not centred on a point mass: compare with what it estimates
+    # exactly
     assert (
         abs(g["ch2_ex_typical_mean"] - w.mean)
         < Z * g["ch2_ex_typical_mean_se"]

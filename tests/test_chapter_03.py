@@ -1,7 +1,9 @@
-"""Chapter 3's published numbers (glued into the built book) agree with the exact answers.
+"""Chapter 3's published numbers agree with the exact answers.
 
-Every sampled number is checked against causalbook.exact within 4.5 of its own glued
-Monte Carlo standard error; the chapter's seeds are fixed, so the checks are deterministic.
+The published numbers are those the chapter glued into the built book. Every
+sampled number is checked against causalbook.exact within 4.5 of its own glued
+Monte Carlo standard error; the chapter's seeds are fixed, so the checks are
+deterministic.
 """
 
 import pytest

@@ -1,7 +1,9 @@
-"""Chapter 4's published numbers and claims (glued into the built book), checked against the exact answers.
+"""Chapter 4's published numbers and claims, checked against the exact answers.
 
-Every sampled number is compared with ``causalbook.exact`` within ``Z`` Monte Carlo standard
-errors; every "wrong" cell must be far from the right answer and sit on the prior instead.
+The numbers and claims are those the chapter glued into the built book. Every
+sampled number is compared with ``causalbook.exact`` within ``Z`` Monte Carlo
+standard errors; every "wrong" cell must be far from the right answer and sit
+on the prior instead.
 """
 
 import numpyro
@@ -13,7 +15,9 @@ from causalbook.mechanics import numpyro_source_url
 from causalbook.models import LINEAR, MODELS
 
 Z = 4.5
-FAR = 20.0  # a "wrong" cell must be at least this many standard errors from the right answer
+#: A "wrong" cell must be at least this many standard errors from the right
+#: answer.
+FAR = 20.0
 STEM = "04_the_surprise"
 X3 = {"x": 3.0}
 
@@ -30,7 +34,8 @@ def doing(m):
     return exact.interventional(LINEAR[m], X3).marginal("y")
 
 
-#: What the chapter claims about each cell of the user's table: (exact answer asked for, verdict).
+#: What the chapter claims about each cell of the user's table: (exact answer
+#: asked for, verdict).
 USER_TABLE = {
     ("M1", "prior"): (prior, "right"),
     ("M1", "do"): (doing, "right"),
@@ -44,7 +49,10 @@ USER_TABLE = {
 
 
 def agrees(g, prefix, target, name="y", z=Z):
-    """Both the glued mean and variance are within z standard errors of ``target``."""
+    """The glued mean and variance are both within z standard errors of target.
+
+    ``target`` is the exact answer.
+    """
     for moment in ("mean", "var"):
         est, se = g[f"{prefix}_{moment}"], g[f"{prefix}_{moment}_se"]
         assert 0 < se < 0.15, (
@@ -89,7 +97,8 @@ def test_user_table_cell(glued, cell):
     prefix = f"ch4_{m}_{col}"
     assert g[f"{prefix}_verdict"] == claimed
     if claimed == "wrong":
-        # far from the right answer, and exactly the prior: the handler did nothing
+        # far from the right answer, and exactly the prior: the handler did
+        # nothing
         truth, se = answer(m).mean("y"), g[f"{prefix}_mean_se"]
         assert abs(g[f"{prefix}_mean"] - truth) > FAR * se
         assert agrees(g, prefix, prior(m))

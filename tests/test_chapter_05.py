@@ -1,9 +1,11 @@
-"""Chapter 5's published numbers (glued into the built book) agree with the exact answers.
+"""Chapter 5's published numbers agree with the exact answers.
 
-Every sampled estimate is checked against causalbook.exact within Z standard errors; the row
-"seen X = 1 and Y = 3" of the summary table comes from the softly observed twin network, so it is
-checked against that relaxed model's own exact answer (also from causalbook.exact), and the
-relaxation is checked to move the answer by little.
+The published numbers are those the chapter glued into the built book. Every
+sampled estimate is checked against causalbook.exact within Z standard errors;
+the row "seen X = 1 and Y = 3" of the summary table comes from the softly
+observed twin network, so it is checked against that relaxed model's own exact
+answer (also from causalbook.exact), and the relaxation is checked to move the
+answer by little.
 """
 
 import pytest
@@ -82,7 +84,8 @@ def test_exact_counterfactuals_in_the_prose(g, queries, m):
     assert g[f"ch5_cf_{m}_var"] == pytest.approx(0.0, abs=1e-9)
     post = exact.noise_posterior(LINEAR[m], queries["seen"])
     assert g[f"ch5_abd_{m}_N_y"] == pytest.approx(post.mean("N_y"))
-    # the exactly observed twin network solved for the noises and got the exact answer
+    # the exactly observed twin network solved for the noises and got the exact
+    # answer
     assert g[f"ch5_solved_{m}"] == pytest.approx(truth.mean("y"), abs=1e-5)
 
 
@@ -166,7 +169,10 @@ def test_summary_table_covariance(g, m):
 
 
 def test_the_rungs_separate_the_models(g):
-    """What the table shows: rung 1 agrees, do(X) and the counterfactuals split M1 from M2 and M3."""
+    """What the table shows: rung 1 agrees, the others split the models.
+
+    do(X) and the counterfactuals split M1 from M2 and M3.
+    """
     see = [g[f"ch5_tab_see_{m}_mean"] for m in MODELS]
     do_x = {m: g[f"ch5_tab_do_x_{m}_mean"] for m in MODELS}
     cf = {m: g[f"ch5_tab_cf_xy_{m}_mean"] for m in MODELS}

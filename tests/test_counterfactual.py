@@ -1,4 +1,9 @@
-"""causalbook.counterfactual: twin networks, their exact answers, and the ladder's bookkeeping."""
+"""causalbook.counterfactual: twin networks and their exact answers.
+
+Also the ladder's bookkeeping.
+"""
+
+from itertools import pairwise
 
 import jax
 import matplotlib
@@ -30,7 +35,7 @@ def full_evidence(m, evidence):
     )
 
 
-# --- structural_values ----------------------------------------------------------------------
+# --- structural_values -------------------------------------------------------
 @pytest.mark.parametrize("m", MODELS)
 def test_structural_values_is_the_affine_map_of_the_noises(m):
     scm = LINEAR[m]
@@ -38,7 +43,9 @@ def test_structural_values_is_the_affine_map_of_the_noises(m):
     rng = np.random.default_rng(0)
     for _ in range(5):
         n = rng.normal(size=len(scm.order))
-        values = cf.structural_values(scm, dict(zip(scm.order, n)))
+        values = cf.structural_values(
+            scm, dict(zip(scm.order, n, strict=True))
+        )
         np.testing.assert_allclose(
             [values[v] for v in scm.order], a @ (c + s @ n), atol=1e-12
         )
@@ -54,7 +61,7 @@ def test_structural_values_replaces_only_the_intervened_equation():
     assert intervened["y"] - factual["y"] == pytest.approx(3.0 - factual["x"])
 
 
-# --- exactly observed twin networks ---------------------------------------------------------
+# --- exactly observed twin networks ------------------------------------------
 CASES = [  # (evidence, antecedent, variable asked about)
     ({"x": 1.0, "y": 3.0}, {"x": 3.0}, "y"),
     ({"x": 1.0, "y": 3.0}, {"y": 5.0}, "x"),
@@ -66,7 +73,10 @@ CASES = [  # (evidence, antecedent, variable asked about)
 @pytest.mark.parametrize("m", MODELS)
 @pytest.mark.parametrize("evidence, do, name", CASES)
 def test_exact_twin_solves_for_the_noises(m, evidence, do, name):
-    """With X and Y seen, abduction is solving the equations: the twin network's answer is exact."""
+    """With X and Y seen, abduction is solving the equations.
+
+    So the twin network's answer is exact.
+    """
     model = handlers.condition(
         cf.twin_network(LINEAR[m], do), full_evidence(m, evidence)
     )
@@ -108,7 +118,8 @@ def test_exact_twin_sites():
         "x_cf": "deterministic",
     }
     assert float(tr["x_cf"]["value"]) == 3.0
-    # the counterfactual world reuses the factual noise: y is upstream of x, so y_cf = y in M2
+    # the counterfactual world reuses the factual noise: y is upstream of x,
+    # so y_cf = y in M2
     assert float(tr["y_cf"]["value"]) == pytest.approx(float(tr["y"]["value"]))
 
 
@@ -126,7 +137,7 @@ def test_population_average_of_counterfactuals_is_the_intervention(m):
     assert stats.moments(draws["y"]).agrees_with(j.mean("y"), j.var("y"), z=Z)
 
 
-# --- softly observed twin networks ----------------------------------------------------------
+# --- softly observed twin networks -------------------------------------------
 def test_soft_twin_sites():
     tr = trace_of(cf.twin_network(LINEAR["M3"], {"x": 3.0}, obs_scale=0.1))
     kinds = {name: site["type"] for name, site in tr.items()}
@@ -191,14 +202,17 @@ def test_soft_counterfactual_tends_to_the_exact_one(m):
         cf.soft_counterfactual(LINEAR[m], SEEN, {"x": 3.0}, s).var("y")
         for s in (0.3, 0.1, 0.03, 0.01)
     ]
-    assert all(a > b for a, b in zip(errors, errors[1:]))
-    assert all(a > b for a, b in zip(variances, variances[1:]))
+    assert all(a > b for a, b in pairwise(errors))
+    assert all(a > b for a, b in pairwise(variances))
     assert errors[-1] < 1e-3 and variances[-1] < 1e-3
 
 
 @pytest.mark.parametrize("m", MODELS)
 def test_uninformative_measurement_gives_the_intervention(m):
-    """Measured with a huge error, the evidence says nothing: the counterfactual is the intervention."""
+    """Measured with a huge error, the evidence says nothing.
+
+    The counterfactual is then the intervention.
+    """
     g = cf.soft_counterfactual(LINEAR[m], SEEN, {"x": 3.0}, 1e4)
     do = exact.interventional(LINEAR[m], {"x": 3.0})
     assert g.mean("y") == pytest.approx(do.mean("y"), abs=1e-6)
@@ -226,10 +240,13 @@ def test_twin_network_is_cached_and_checks_its_arguments():
         cf.with_measurement_error(LINEAR["M1"], -1.0)
 
 
-# --- do composed with condition: the single-world graph --------------------------------------
+# --- do composed with condition: the single-world graph ----------------------
 @pytest.mark.parametrize("order", ["condition(do(.))", "do(condition(.))"])
 def test_do_composed_with_condition_is_the_counterfactual_given_x(order):
-    """NUTS on NumPyro's own handlers, composed either way, gives P(Y had X been 3 | X = 1) in model 2."""
+    """NUTS on NumPyro's own handlers, composed either way, is right.
+
+    In model 2 it gives P(Y had X been 3 | X = 1).
+    """
     if order == "condition(do(.))":
         model = handlers.condition(
             handlers.do(SAMPLE_SITE["M2"], data={"x": 3.0}), data={"x": 1.0}
@@ -254,7 +271,8 @@ def test_do_composed_with_condition_is_the_counterfactual_given_x(order):
     g = exact.counterfactual(LINEAR["M2"], {"x": 1.0}, {"x": 3.0})
     assert (g.mean("y"), g.var("y")) == pytest.approx((2.0, 3.0))
     assert est.agrees_with(g.mean("y"), g.var("y"), z=Z)
-    # neither the intervention P(Y | do(X = 3)) nor the conditional P(Y | X = 3)
+    # neither the intervention P(Y | do(X = 3)) nor the conditional
+    # P(Y | X = 3)
     for other in (
         exact.interventional(LINEAR["M2"], {"x": 3.0}),
         exact.conditional(LINEAR["M2"], {"x": 3.0}),
@@ -262,7 +280,7 @@ def test_do_composed_with_condition_is_the_counterfactual_given_x(order):
         assert not est.agrees_with(other.mean("y"), other.var("y"), z=Z)
 
 
-# --- side_by_side -------------------------------------------------------------------------------
+# --- side_by_side ------------------------------------------------------------
 def test_side_by_side_prefixes_and_keeps_models_independent():
     both = cf.side_by_side(
         {
@@ -304,7 +322,7 @@ def test_side_by_side_nuts_gives_each_posterior():
         )
 
 
-# --- comparing answers ----------------------------------------------------------------------------
+# --- comparing answers -------------------------------------------------------
 def test_partitions_of_the_ladder():
     seen, had = SEEN, {"x": 3.0}
     assert cf.partition(

@@ -1,6 +1,7 @@
-"""causalbook.doing: the node-split model NumPyro's do runs, the surgery figure, sweeps and slopes.
+"""causalbook.doing: the node-split model, the surgery figure, sweeps, slopes.
 
-Statistical tolerances are 4.5 Monte Carlo standard errors with fixed seeds.
+The node-split model is the one NumPyro's do runs. Statistical tolerances are
+4.5 Monte Carlo standard errors with fixed seeds.
 """
 
 import jax
@@ -20,7 +21,10 @@ Z = 4.5
 @pytest.mark.parametrize("m", MODELS)
 @pytest.mark.parametrize("site", ["x", "y"])
 def test_node_split_marginals(m, site):
-    """The split model keeps the intervened variable's prior and gives the others their interventional law."""
+    """The split model keeps the intervened variable's prior.
+
+    It gives the others their interventional law.
+    """
     scm, do = LINEAR[m], {site: 3.0}
     split = exact.joint(doing.node_split(scm, do))
     prior, after = exact.joint(scm), exact.interventional(scm, do)
@@ -49,7 +53,10 @@ def test_node_split_unknown_variable():
 
 @pytest.mark.parametrize("m", MODELS)
 def test_node_split_is_what_predictive_of_do_returns(m):
-    """The (x, y) pairs Predictive reports under do(x = 3) follow the split model's joint, covariance included."""
+    """Predictive's (x, y) pairs under do(x = 3) follow the split model.
+
+    They follow its joint law, covariance included.
+    """
     draws = Predictive(
         handlers.do(SAMPLE_SITE[m], data={"x": 3.0}),
         num_samples=100_000,
@@ -118,7 +125,7 @@ def test_sweep_matches_exact(m):
         SAMPLE_SITE[m], "y", values, "x", 50_000, jax.random.PRNGKey(32)
     )
     assert len(est) == len(values)
-    for v, e in zip(values, est):
+    for v, e in zip(values, est, strict=True):
         g = exact.interventional(LINEAR[m], {"y": v})
         assert e.agrees_with(g.mean("x"), g.var("x"), Z), (m, v, e)
     # a different value per draw set: the sweep does not reuse one key
@@ -138,7 +145,10 @@ def test_slope():
 
 
 def test_slope_se_is_calibrated():
-    """Across repeated noisy means, the slope's spread matches its standard error."""
+    """The slope's spread matches its standard error.
+
+    The spread is measured across repeated noisy means.
+    """
     rng = np.random.default_rng(0)
     xs = np.linspace(-5, 7, 13)
     ses = np.full(xs.shape, 0.01)

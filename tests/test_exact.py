@@ -1,4 +1,4 @@
-"""causalbook.exact reproduces every row of the book's table of exact answers."""
+"""causalbook.exact reproduces the book's table of exact answers, every row."""
 
 import numpy as np
 import pytest
@@ -97,10 +97,9 @@ def test_worked_examples_of_the_facts_table():
 
 
 @pytest.mark.parametrize("m", MODELS)
-def test_averaging_counterfactuals_over_the_population_gives_the_interventional(
-    m,
-):
-    # E over X ~ P(X) of the counterfactual given X = x equals P(Y | do(X = 3)) (law of total variance)
+def test_population_average_of_counterfactuals_is_the_interventional(m):
+    # E over X ~ P(X) of the counterfactual given X = x equals
+    # P(Y | do(X = 3)) (law of total variance)
     xs = np.linspace(-6, 6, 2001)
     w = np.exp(-(xs**2) / 2)
     w /= w.sum()

@@ -1,8 +1,9 @@
 """Tests of causalbook.handlers: the guarded ``condition`` and ``do``.
 
-Each bad input raises its own error with a message that names the site, its kind and the
-remedy; each good input gives exactly what NumPyro's own handler gives (same key, identical
-arrays), alone, composed, under ``jax.jit``, with ``Predictive`` and inside MCMC.
+Each bad input raises its own error with a message that names the site, its
+kind and the remedy; each good input gives exactly what NumPyro's own handler
+gives (same key, identical arrays), alone, composed, under ``jax.jit``, with
+``Predictive`` and inside MCMC.
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ def assert_same_draws(a, b):
         np.testing.assert_array_equal(np.asarray(a[name]), np.asarray(b[name]))
 
 
-# --- models used below ------------------------------------------------------------------
+# --- models used below -------------------------------------------------------
 def with_param():
     w = numpyro.param("w", 1.0)
     numpyro.sample("y", dist.Normal(w, 1.0))
@@ -92,7 +93,7 @@ def in_draws_plate(fn, n=7):
     return model
 
 
-# --- the errors ---------------------------------------------------------------------------
+# --- the errors --------------------------------------------------------------
 @pytest.mark.parametrize(
     "cls",
     [SiteError, NotASampleSiteError, MissingSiteError, InvalidValueError],
@@ -119,7 +120,10 @@ def test_deterministic_site_raises(which):
 
 
 def test_numpyro_itself_ignores_the_deterministic_site():
-    """What the guard is for: NumPyro's own handlers leave model_02's x untouched."""
+    """What the guard is for.
+
+    NumPyro's own handlers leave model_02's x untouched.
+    """
     plain = run_trace(model_02)
     for handler in (H.do, H.condition):
         tr = run_trace(handler(model_02, {"x": 3.0}))
@@ -235,7 +239,10 @@ def test_shapes_that_broadcast_are_accepted(which):
 
 @pytest.mark.parametrize("which", ["do", "condition"])
 def test_shape_includes_plates_outside_the_handler(which):
-    """The handler inside a plate (as in causalbook.sampling) still sees the plate's size."""
+    """The handler inside a plate still sees the plate's size.
+
+    The sampler in causalbook.sampling runs the handlers inside a plate.
+    """
     guarded, plain = HANDLERS[which]
     for value in (3.0, jnp.arange(7.0)):
         assert_same_trace(
@@ -268,7 +275,8 @@ def test_do_inside_scan_raises_and_body_do_works():
         lambda: scan(G.do(body, {"x": 10.0}), 0.0, None, length=3), KEY
     )()
     np.testing.assert_array_equal(np.asarray(xs), [10.0, 10.0, 10.0])
-    # condition reaches inside scan (through the control-flow message): passed through
+    # condition reaches inside scan (through the control-flow message): passed
+    # through
     assert_same_trace(
         G.condition(loop, {"x": jnp.ones(3)}),
         H.condition(loop, {"x": jnp.ones(3)}),
@@ -286,7 +294,7 @@ def test_sampling_sample_refuses_deterministic_site():
     assert np.all(draws["x"] == 3.0)
 
 
-# --- good inputs: identical to NumPyro ------------------------------------------------------
+# --- good inputs: identical to NumPyro ---------------------------------------
 @pytest.mark.parametrize("which", ["do", "condition"])
 @pytest.mark.parametrize(
     "model, data",
@@ -345,7 +353,8 @@ def test_condition_fn_passes_through_unchecked():
         G.condition(scm_2, condition_fn=fn),
         H.condition(scm_2, condition_fn=fn),
     )
-    # no key check is possible with condition_fn: like NumPyro, model_02's x is untouched
+    # no key check is possible with condition_fn: like NumPyro, model_02's x is
+    # untouched
     assert_same_trace(
         G.condition(model_02, condition_fn=fn),
         H.condition(model_02, condition_fn=fn),
@@ -397,7 +406,7 @@ def test_same_handler_entered_twice():
                 pass
 
 
-# --- composition ----------------------------------------------------------------------------
+# --- composition -------------------------------------------------------------
 @pytest.mark.parametrize("model", [scm_1, scm_2])
 def test_do_of_condition_and_condition_of_do(model):
     seen, had = {"x": 1.0}, {"x": 3.0}
@@ -438,7 +447,7 @@ def test_composition_still_checks_each_handler():
         run_trace(G.condition(G.do(scm_1, {"x": 3.0}), {"Y": 2.0}))
 
 
-# --- jit, Predictive, MCMC ---------------------------------------------------------------------
+# --- jit, Predictive, MCMC ---------------------------------------------------
 def test_under_jit_with_traced_value():
     def y_of(handler, model):
         @jax.jit
@@ -450,12 +459,13 @@ def test_under_jit_with_traced_value():
     for which, model in (("do", scm_1), ("condition", scm_1)):
         guarded, plain = HANDLERS[which]
         keys = jax.random.split(KEY, 3)
-        for key, value in zip(keys, (3.0, -1.0, 0.25)):
+        for key, value in zip(keys, (3.0, -1.0, 0.25), strict=True):
             v = jnp.asarray(value)
             np.testing.assert_array_equal(
                 y_of(guarded, model)(key, v), y_of(plain, model)(key, v)
             )
-    # finiteness cannot be checked on a tracer: no error, NaN flows through as in NumPyro
+    # finiteness cannot be checked on a tracer: no error, NaN flows through as
+    # in NumPyro
     assert np.isnan(y_of(G.do, scm_1)(KEY, jnp.asarray(jnp.nan)))
     # shape can: a traced value of the wrong shape still raises
     with pytest.raises(InvalidValueError, match=r"shape \(3,\)"):
@@ -509,7 +519,10 @@ def _nuts_y(handler):
 
 
 def test_nuts_on_guarded_condition():
-    """P(Y | X = 3) in M2 is N(4, 3); NUTS on the guarded model gets it, as NumPyro's does."""
+    """P(Y | X = 3) in M2 is N(4, 3).
+
+    NUTS on the guarded model gets it, as it does on NumPyro's.
+    """
     y = _nuts_y(G.condition)
     np.testing.assert_array_equal(y, _nuts_y(H.condition))
     ess = float(effective_sample_size(y[None, :]))

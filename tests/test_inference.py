@@ -1,8 +1,9 @@
-"""NUTS by ``condition_nuts``: the exact posterior, NumPyro's own chains, one compilation.
+"""NUTS by ``condition_nuts``.
 
-Statistical checks use 4.5 Monte Carlo standard errors (from the effective sample size) with
-fixed seeds, so each test is deterministic and fails only if the code is wrong. No test here
-measures time: that is ``make bench``'s job (benchmarks/).
+The exact posterior, NumPyro's own chains, one compilation. Statistical checks
+use 4.5 Monte Carlo standard errors (from the effective sample size) with fixed
+seeds, so each test is deterministic and fails only if the code is wrong. No
+test here measures time: that is ``make bench``'s job (benchmarks/).
 """
 
 import os
@@ -31,8 +32,9 @@ SETTINGS = dict(
     num_warmup=500, num_samples=4000
 )  # shared, so tests reuse compiled samplers
 
-#: P(Y | X = 3) for each model, and the evidence that expresses X = 3 in its sample-site form
-#: (in M3, X = Z exactly: NUTS conditions on z, with x = z observed too).
+#: P(Y | X = 3) for each model, and the evidence that expresses X = 3 in its
+#: sample-site form (in M3, X = Z exactly: NUTS conditions on z, with x = z
+#: observed too).
 CASES = [
     ("M1", scm_1, {"x": 3.0}),
     ("M2", scm_2, {"x": 3.0}),
@@ -57,7 +59,8 @@ def test_posterior_of_y_given_x_is_exact(m, model, evidence):
     assert post.samples["y"].shape == (2, SETTINGS["num_samples"])
     assert post.num_divergences() == 0
     assert post.evidence == evidence
-    # the effective sample size is a real one: well above a few hundred, at most a few per draw
+    # the effective sample size is a real one: well above a few hundred, at
+    # most a few per draw
     assert 1000 < post.moments("y").n < 4 * post.samples["y"].size
 
 
@@ -92,7 +95,7 @@ def test_sweep_over_evidence_reuses_one_compiled_sampler():
         for i, x in enumerate(grid)
     ]
     assert compiled_runs(scm_2, ["x"], **SETTINGS) - before == len(grid)
-    for x, post in zip(grid, posts):
+    for x, post in zip(grid, posts, strict=True):
         assert_agrees(
             post, "y", exact.conditional(LINEAR["M2"], {"x": float(x)})
         )
@@ -113,7 +116,10 @@ def test_same_key_same_draws_new_key_new_draws():
     "model", [scm_2, scm_3_soft(0.1)], ids=["M2", "M3 soft"]
 )
 def test_same_chains_as_numpyro_mcmc(model):
-    """The compiled path drives NumPyro's NUTS exactly as MCMC.run does (keys, init, warm-up)."""
+    """The compiled path drives NumPyro's NUTS exactly as MCMC.run does.
+
+    Same keys, same initialisation, same warm-up.
+    """
     key, n = jax.random.PRNGKey(7), 100
     post = condition_nuts(model, {"x": 3.0}, key, num_warmup=n, num_samples=n)
     mcmc = MCMC(
@@ -191,13 +197,19 @@ def test_clear_compiled_forgets_the_samplers():
 
 
 def test_chains_in_parallel_on_two_devices_give_the_same_draws(tmp_path):
-    """With two host devices (as the chapters set up) chains run one per device, same draws."""
+    """With two host devices, chains run one per device, with the same draws.
+
+    The chapters set up two host devices.
+    """
     code = textwrap.dedent("""
         import numpyro; numpyro.set_host_device_count(2)
         import jax, numpy as np
         from causalbook.inference import condition_nuts, _compiled, _cache_key
         from causalbook.models import scm_2
-        post = condition_nuts(scm_2, {"x": 3.0}, jax.random.PRNGKey(5), num_warmup=500, num_samples=4000)
+        post = condition_nuts(
+            scm_2, {"x": 3.0}, jax.random.PRNGKey(5),
+            num_warmup=500, num_samples=4000,
+        )
         c = _compiled(_cache_key(scm_2, ("x",), 500, 4000, 2, 0.8))
         np.save("draws.npy", post.samples["y"])
         print(jax.local_device_count(), c.devices)

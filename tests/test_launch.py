@@ -1,8 +1,10 @@
-"""Launching the chapters: Binder, Colab and Thebe, and one environment for all of them.
+"""Launching the chapters: Binder, Colab and Thebe, and one environment.
 
-Binder builds the environment from requirements.txt, runtime.txt and apt.txt; Colab runs each
-notebook's first cell, which installs requirements.txt; `make test` installs requirements.txt
-into the interpreter these tests run on. The tests below keep the three from drifting apart.
+One environment for all of them: Binder builds the environment from
+requirements.txt, runtime.txt and apt.txt; Colab runs each notebook's first
+cell, which installs requirements.txt; `make test` installs requirements.txt
+into the interpreter these tests run on. The tests below keep the three from
+drifting apart.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ def pins() -> dict[str, str]:
     )
 
 
-# --------------------------------------------------------------------------- configuration
+# --- configuration -----------------------------------------------------------
 
 
 def test_repository_url_is_a_github_repository():
@@ -69,7 +71,8 @@ def test_chapter_page_has_binder_colab_and_thebe(chapter):
     page = BUILD / "html" / f"{chapter}.html"
     if not page.exists():
         pytest.fail(
-            f"{page} is missing: build the book first (`make book`, or `make test` which does it)"
+            f"{page} is missing: build the book first (`make book`, or "
+            "`make test` which does it)"
         )
     html = page.read_text(encoding="utf-8")
     notebook = f"{chapter}.ipynb"
@@ -92,7 +95,7 @@ def test_chapter_page_has_binder_colab_and_thebe(chapter):
     ) and f'ref: "{BRANCH}"' in config.group(1)
 
 
-# --------------------------------------------------------------------------- the Colab cell
+# --- the Colab cell ----------------------------------------------------------
 
 
 def first_code_cell(nb) -> dict:
@@ -109,7 +112,10 @@ def source(cell) -> str:
 
 
 def run_cell(code: str, monkeypatch, on_colab: bool) -> list[list[str]]:
-    """Run the cell as Colab or a local kernel would; return the commands it ran (none are executed)."""
+    """Run the cell as Colab or a local kernel would.
+
+    Return the commands it ran (none are executed).
+    """
     calls: list[list[str]] = []
 
     def fake_run(cmd, *args, **kwargs):
@@ -174,11 +180,12 @@ def test_colab_cell_installs_the_pinned_environment_from_the_repository(
     installs = [c for c in calls if "pip" in c and "install" in c]
     assert clones and REPO_URL in clones[0], calls
     assert installs and installs[0][-2:] == ["-r", "requirements.txt"], calls
-    # requirements.txt installs the helper package too, so `import causalbook` works on Colab
+    # requirements.txt installs the helper package too, so `import causalbook`
+    # works on Colab
     assert "-e ." in requirement_lines()
 
 
-# --------------------------------------------------------------------------- Binder == make test
+# --- Binder == make test -----------------------------------------------------
 
 
 def test_requirements_are_exact_pins():
@@ -189,7 +196,10 @@ def test_requirements_are_exact_pins():
 
 
 def test_binder_reads_only_the_root_files():
-    """repo2docker prefers binder/ or .binder/, and environment.yml or Pipfile over requirements.txt."""
+    """repo2docker prefers binder/ or .binder/, and environment.yml or Pipfile.
+
+    Either would shadow requirements.txt at the root.
+    """
     shadows = [
         "binder",
         ".binder",
@@ -217,7 +227,7 @@ def test_runtime_is_the_python_version_of_make_and_of_this_run():
 
 
 def makefile_rules() -> dict[str, tuple[list[str], str]]:
-    """``{target: (prerequisites, recipe)}`` of the Makefile's explicit rules."""
+    """``{target: (prerequisites, recipe)}``: the Makefile's explicit rules."""
     rules: dict[str, tuple[list[str], str]] = {}
     current = None
     for line in (ROOT / "Makefile").read_text().splitlines():
@@ -260,7 +270,8 @@ def test_apt_txt_lists_what_make_setup_installs():
     }
     assert installed, "the Makefile's set-up installs no system package"
     assert apt == installed, (
-        f"apt.txt {sorted(apt)} != packages `make setup` installs {sorted(installed)}"
+        f"apt.txt {sorted(apt)} != packages `make setup` installs "
+        f"{sorted(installed)}"
     )
 
 

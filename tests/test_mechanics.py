@@ -1,4 +1,7 @@
-"""Tests of causalbook.mechanics: the message log, the verdict rule, source links and code display."""
+"""Tests of causalbook.mechanics.
+
+The message log, the verdict rule, source links and code display.
+"""
 
 from __future__ import annotations
 
@@ -39,7 +42,7 @@ def run(fn, key=KEY):
     return H.seed(fn, key)()
 
 
-# --- MessageLog ---------------------------------------------------------------------------
+# --- MessageLog --------------------------------------------------------------
 @pytest.mark.parametrize(
     "model, expected",
     [
@@ -137,7 +140,7 @@ def test_log_records_plates_and_missing_names_raise():
         log["b"]
 
 
-# --- verdict --------------------------------------------------------------------------------
+# --- verdict -----------------------------------------------------------------
 TARGET = exact.conditional(LINEAR["M2"], {"x": 3.0})  # y ~ N(4, 3)
 
 
@@ -193,7 +196,7 @@ def test_verdict_threshold_in_standard_errors():
     assert set(VERDICTS) == {"right", "right by accident", "wrong"}
 
 
-# --- numpyro_source_url ------------------------------------------------------------------------
+# --- numpyro_source_url ------------------------------------------------------
 @pytest.mark.parametrize(
     "obj, path, first",
     [
@@ -231,7 +234,7 @@ def test_source_url_refuses_code_outside_numpyro():
         numpyro_source_url(verdict)
 
 
-# --- code_without_docstring ----------------------------------------------------------------------
+# --- code_without_docstring --------------------------------------------------
 def test_code_without_docstring_drops_only_the_docstring():
     code = code_without_docstring(model_02)
     assert '"""' not in code and "M2 as posted" not in code

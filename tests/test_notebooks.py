@@ -1,4 +1,8 @@
-"""Notebook hygiene: stored without outputs, all in the table of contents, seeded, well-formed chapters."""
+"""Notebook hygiene: outputs, table of contents, seeds, chapter structure.
+
+Notebooks are stored without outputs, all in the table of contents, seeded, and
+the chapters are well-formed.
+"""
 
 import json
 import re

@@ -1,7 +1,8 @@
-"""The fast sampler and the models: sampled moments agree with the exact answers.
+"""The fast sampler and the models: sampled moments agree with exact answers.
 
-Tolerances are 4.5 Monte Carlo standard errors (a false alarm about once in 150,000 checks),
-with fixed seeds, so each test is deterministic and can fail only if the code is wrong.
+Tolerances are 4.5 Monte Carlo standard errors (a false alarm about once in
+150,000 checks), with fixed seeds, so each test is deterministic and can fail
+only if the code is wrong.
 """
 
 import jax

@@ -1,4 +1,7 @@
-"""causalbook.seeing: the window estimate, its exact target and error, and the relaxed model 3."""
+"""causalbook.seeing: the window estimate, its exact target and error.
+
+Also the relaxed model 3.
+"""
 
 import math
 
@@ -19,7 +22,10 @@ OTHER = Gaussian(
 def _quadrature(
     g: Gaussian, x0: float, h: float
 ) -> tuple[float, float, float]:
-    """Probability of the window and moments of Y in it, by brute-force numerical integration."""
+    """Probability of the window and moments of Y in it.
+
+    By brute-force numerical integration.
+    """
     mx, my = g.mean("x"), g.mean("y")
     sxx, sxy, syy = g.var("x"), g.cov_of("x", "y"), g.var("y")
     b = sxy / sxx
@@ -56,7 +62,8 @@ def test_window_exact_targets_the_exact_conditional(m):
     w = seeing.window_exact(g, 3.0, 0.5)
     assert w.target_mean == pytest.approx(truth.mean("y"))
     assert w.target_var == pytest.approx(truth.var("y"))
-    # a vanishing window has no bias; in the upper tail a wide one is biased downwards
+    # a vanishing window has no bias; in the upper tail a wide one is biased
+    # downwards
     tiny = seeing.window_exact(g, 3.0, 1e-5)
     assert tiny.mean == pytest.approx(truth.mean("y"), abs=1e-8)
     assert tiny.var == pytest.approx(truth.var("y"), abs=1e-8)
@@ -98,7 +105,8 @@ def test_mean_inverse_count_against_direct_sum():
     w = seeing.window_exact(exact.joint(LINEAR["M1"]), 3.0, 0.25)
     for n in (50, 1000, 20_000):
         p = w.prob
-        # every count, no truncation; pmf in log space so that large n does not overflow
+        # every count, no truncation; pmf in log space so that large n does not
+        # overflow
         direct = sum(
             math.exp(
                 math.lgamma(n + 1)
@@ -175,8 +183,8 @@ def test_window_errors_match_a_plain_loop():
 
 
 def test_window_errors_agree_with_the_exact_rmse():
-    # the book's joint, the book's question: the measured RMSE and share of empty windows
-    # agree with the exact ones within their Monte Carlo errors
+    # the book's joint, the book's question: the measured RMSE and share of
+    # empty windows agree with the exact ones within their Monte Carlo errors
     rng = np.random.default_rng(2)
     x = rng.normal(size=2_000_000)
     y = x + 1 + math.sqrt(3) * rng.normal(size=x.size)

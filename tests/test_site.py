@@ -1,14 +1,17 @@
-"""The book as readers meet it: every page of the built site, in headless Chromium, with no network.
+"""The book as readers meet it, in headless Chromium with no network.
 
-The built ``_build/html`` (``BOOK_BUILD_DIR`` selects another build) is served on a loopback port
-and read by Debian's Chromium through Playwright (``make chromium`` installs it; Playwright never
-downloads a browser). Every request to any host other than the loopback one is aborted and counted
-as a failure, so each test here also proves that the page is complete offline: math (MathJax is
-served by the site), figures, search, fonts and styles. Launch buttons and Thebe are links that
+Every page of the built site is checked. The built ``_build/html``
+(``BOOK_BUILD_DIR`` selects another build) is served on a loopback port and
+read by Debian's Chromium through Playwright (``make chromium`` installs it;
+Playwright never downloads a browser). Every request to any host other than the
+loopback one is aborted and counted as a failure, so each test here also proves
+that the page is complete offline: math (MathJax is served by the site),
+figures, search, fonts and styles. Launch buttons and Thebe are links that
 nothing loads until a reader clicks them.
 
-Screenshots for review: ``_build/screenshots/`` (one full page per page of the table of contents),
-``_build/screenshots-dark/`` (dark mode) and ``_build/screenshots-print/`` (print media).
+Screenshots for review: ``_build/screenshots/`` (one full page per page of the
+table of contents), ``_build/screenshots-dark/`` (dark mode) and
+``_build/screenshots-print/`` (print media).
 """
 
 from __future__ import annotations
@@ -45,8 +48,9 @@ CHROMIUM = (
     or shutil.which("chromium")
     or "/usr/bin/chromium"
 )
-# Flags that keep Chromium quiet on a machine without a network. Playwright adds --headless and
-# a fresh, empty --user-data-dir of its own for every launch.
+# Flags that keep Chromium quiet on a machine without a network. Playwright
+# adds --headless and a fresh, empty --user-data-dir of its own for every
+# launch.
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -61,7 +65,7 @@ CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
 REPO_URL = CONFIG["repository"]["url"].rstrip("/")
 
 
-# --------------------------------------------------------------------------- the pages
+# --- the pages ---------------------------------------------------------------
 
 
 def shot_name(page: str) -> str:
@@ -82,27 +86,29 @@ def notebook_cells(chapter: str) -> list[dict]:
     return json.loads((ROOT / f"{chapter}.ipynb").read_text())["cells"]
 
 
-# --------------------------------------------------------------------------- the browser
+# --- the browser -------------------------------------------------------------
 
 
 @dataclass
 class Visit:
-    """A page opened in a fresh browser context, with everything that went wrong while loading."""
+    """A page opened in a fresh browser context.
+
+    With everything that went wrong while loading it.
+    """
 
     page: Page
-    problems: list[str] = field(
-        default_factory=list
-    )  # console errors, page errors, failed requests
-    outside: list[str] = field(
-        default_factory=list
-    )  # requests to non-loopback hosts (aborted)
+    # console errors, page errors, failed requests
+    problems: list[str] = field(default_factory=list)
+    # requests to non-loopback hosts (aborted)
+    outside: list[str] = field(default_factory=list)
 
 
 @pytest.fixture(scope="session")
 def site_url() -> Iterator[str]:
     if not (HTML / "index.html").exists():
         pytest.fail(
-            f"{HTML} has no built site: build the book first (`make book`, or `make test` which does it)"
+            f"{HTML} has no built site: build the book first (`make book`, "
+            "or `make test` which does it)"
         )
     with serve(HTML) as url:
         yield url
@@ -112,8 +118,8 @@ def site_url() -> Iterator[str]:
 def browser() -> Iterator[Browser]:
     if not (Path(CHROMIUM).is_file() and os.access(CHROMIUM, os.X_OK)):
         pytest.fail(
-            f"Chromium not found at {CHROMIUM}: `make chromium` installs Debian's chromium package "
-            "(or set CHROMIUM=/path/to/chromium)"
+            f"Chromium not found at {CHROMIUM}: `make chromium` installs "
+            "Debian's chromium package (or set CHROMIUM=/path/to/chromium)"
         )
     with sync_playwright() as pw:
         chromium = pw.chromium.launch(
@@ -125,7 +131,10 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture(scope="session")
 def shots() -> dict[str, Path]:
-    """The screenshot folders, emptied once per session so that they hold one image per page."""
+    """The screenshot folders, emptied once per session.
+
+    So that they hold one image per page.
+    """
     for folder in SHOTS.values():
         folder.mkdir(parents=True, exist_ok=True)
         for old in folder.glob("*.png"):
@@ -134,7 +143,8 @@ def shots() -> dict[str, Path]:
 
 
 WAIT_FOR_TYPESETTING = """async () => {
-  // MathJax is loaded (deferred) only on pages with math; wait for its first typesetting pass.
+  // MathJax is loaded (deferred) only on pages with math; wait for its first
+  // typesetting pass.
   if (document.querySelector('script[src*="mathjax"]')) {
     const start = Date.now();
     while (!(window.MathJax && MathJax.startup && MathJax.startup.promise)) {
@@ -152,7 +162,10 @@ WAIT_FOR_TYPESETTING = """async () => {
 def open_page(
     browser: Browser, site_url: str
 ) -> Iterator[Callable[..., Visit]]:
-    """``open_page("notebooks/01_three_models")`` -> a :class:`Visit` of that page, fully loaded."""
+    """``open_page("notebooks/01_three_models")`` -> a :class:`Visit`.
+
+    The visit is of that page, fully loaded.
+    """
     contexts = []
 
     def open_(path: str, *, query: str = "", **context_options) -> Visit:
@@ -172,7 +185,8 @@ def open_page(
                 route.abort("blockedbyclient")
 
         def on_console(msg):
-            # The browser itself asks the host for /favicon.ico; the book declares no icon.
+            # The browser itself asks the host for /favicon.ico; the book
+            # declares no icon.
             if msg.type == "error" and not msg.location.get(
                 "url", ""
             ).endswith("/favicon.ico"):
@@ -203,9 +217,8 @@ def open_page(
         stuck = page.evaluate(WAIT_FOR_TYPESETTING)
         if stuck:
             visit.problems.append(stuck)
-        page.wait_for_load_state(
-            "networkidle"
-        )  # fonts and components MathJax asked for
+        # fonts and components MathJax asked for
+        page.wait_for_load_state("networkidle")
         return visit
 
     yield open_
@@ -225,7 +238,7 @@ def css_luminance(color: str) -> float:
     return luminance([int(c) for c in CSS_RGB.match(color).groups()])
 
 
-# --------------------------------------------------------------------------- every page
+# --- every page --------------------------------------------------------------
 
 
 def test_table_of_contents_lists_pages():
@@ -234,10 +247,14 @@ def test_table_of_contents_lists_pages():
 
 
 def test_network_guard_catches_requests_to_other_hosts(open_page):
-    """The guard that makes every page test an offline test works: outside requests are caught."""
+    """The guard that makes every page test an offline test works.
+
+    Outside requests are caught.
+    """
     visit = open_page(PAGES[0])
     outcome = visit.page.evaluate(
-        "fetch('https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-mml-chtml.js').then(() => 'loaded', () => 'failed')"
+        "fetch('https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-mml-chtml.js')"
+        ".then(() => 'loaded', () => 'failed')"
     )
     assert outcome == "failed"
     assert visit.outside == [
@@ -273,22 +290,33 @@ def test_images_loaded_with_alt_text(open_page, path):
 
 
 MATH_REPORT = r"""() => {
-  const maths = [...document.querySelectorAll('.math')];          // Sphinx's inline and display math
+  // Sphinx's inline and display math
+  const maths = [...document.querySelectorAll('.math')];
   const displays = [...document.querySelectorAll('div.math')];
   const skip = 'pre, code, script, style, textarea, mjx-container, .highlight';
-  const walker = document.createTreeWalker(document.querySelector('main') || document.body, NodeFilter.SHOW_TEXT);
+  const walker = document.createTreeWalker(
+    document.querySelector('main') || document.body, NodeFilter.SHOW_TEXT
+  );
   const raw = [];
   const tex = /\$\$|\\\[|\\\]|\\\(|\\\)|\\begin\{|\$[^$\n]*[\\^_][^$\n]*\$/;
   while (walker.nextNode()) {
     const node = walker.currentNode;
-    const m = node.parentElement.closest(skip) ? null : node.nodeValue.match(tex);
-    if (m) raw.push(node.nodeValue.slice(Math.max(0, m.index - 60), m.index + 60).trim());
+    const m = node.parentElement.closest(skip)
+      ? null
+      : node.nodeValue.match(tex);
+    if (m) {
+      raw.push(
+        node.nodeValue.slice(Math.max(0, m.index - 60), m.index + 60).trim()
+      );
+    }
   }
   return {
     count: maths.length,
-    untypeset: maths.filter(m => !m.querySelector('mjx-container')).map(m => m.textContent.slice(0, 120)),
-    displays_untypeset: displays.filter(m => !m.querySelector('mjx-container[display="true"]'))
-                                .map(m => m.textContent.slice(0, 120)),
+    untypeset: maths.filter(m => !m.querySelector('mjx-container'))
+                    .map(m => m.textContent.slice(0, 120)),
+    displays_untypeset: displays
+      .filter(m => !m.querySelector('mjx-container[display="true"]'))
+      .map(m => m.textContent.slice(0, 120)),
     errors: [...document.querySelectorAll('mjx-merror, [data-mjx-error]')]
               .map(e => e.getAttribute('data-mjx-error') || e.textContent),
     raw,
@@ -349,7 +377,9 @@ def test_internal_links_and_anchors_resolve(open_page, site_url, path):
     broken, checked = [], 0
     for href in hrefs:
         if not href.startswith(site_url):
-            continue  # launch buttons, the repository, citations' URLs: not part of the site
+            # launch buttons, the repository, citations' URLs: not part of
+            # the site
+            continue
         parts = urlsplit(href)
         target = HTML / unquote(parts.path.lstrip("/"))
         if parts.path.endswith("/"):
@@ -419,15 +449,15 @@ def test_dark_mode_keeps_figures_legible(open_page, shots, path):
             for x in (1, w - 2)
         ]
         ground = sum(map(luminance, border)) / len(border)
-        ink = sum(shot.convert("L").histogram()[:90]) / (
-            w * h
-        )  # share of dark pixels
+        # share of dark pixels
+        ink = sum(shot.convert("L").histogram()[:90]) / (w * h)
         alt = img.get_attribute("alt")
         assert ground > 0.6, (
             f"figure {alt!r} has a dark background ({ground:.2f}) in dark mode"
         )
         assert ink > 0.001, (
-            f"figure {alt!r} shows no dark ink on its light background in dark mode"
+            f"figure {alt!r} shows no dark ink on its light background "
+            "in dark mode"
         )
 
 
@@ -458,7 +488,8 @@ def test_print_shows_the_text_without_navigation(open_page, shots, path):
 def test_every_page_is_in_the_navigation(open_page, site_url):
     page = open_page(PAGES[0]).page
     linked = page.evaluate(
-        "() => [...document.querySelectorAll('.bd-sidebar-primary nav a')].map(a => a.href)"
+        "() => [...document.querySelectorAll('.bd-sidebar-primary nav a')]"
+        ".map(a => a.href)"
     )
     linked = {
         urlsplit(h).path.lstrip("/") for h in linked if h.startswith(site_url)
@@ -483,7 +514,8 @@ def test_search_works_offline(open_page):
         timeout=20_000,
     )
     results = page.evaluate(
-        "() => [...document.querySelectorAll('#search-results li a')].map(a => a.href)"
+        "() => [...document.querySelectorAll('#search-results li a')]"
+        ".map(a => a.href)"
     )
     assert any(f"{chapter}.html" in r for r in results), (
         f"searching {word!r} does not find {chapter}: {results}"
@@ -495,7 +527,10 @@ def test_search_works_offline(open_page):
 
 @pytest.mark.parametrize("path", PAGES)
 def test_page_read_from_disk_with_the_network_off(browser, path):
-    """A classroom copy of _build/html, opened as files with no network at all, shows math and figures."""
+    """A classroom copy of _build/html shows math and figures.
+
+    The copy is opened as files, with no network at all.
+    """
     context = browser.new_context(offline=True)
     try:
         page = context.new_page()
@@ -504,29 +539,36 @@ def test_page_read_from_disk_with_the_network_off(browser, path):
         report = page.evaluate(MATH_REPORT)
         assert not report["untypeset"] and not report["errors"], report
         fonts = page.evaluate(
-            "() => [...document.fonts].filter(f => f.status === 'error').map(f => f.family)"
+            "() => [...document.fonts]"
+            ".filter(f => f.status === 'error').map(f => f.family)"
         )
         assert not fonts, f"fonts that failed to load: {fonts}"
         broken = page.evaluate(
-            "() => [...document.images].filter(i => !(i.naturalWidth > 0)).map(i => i.src)"
+            "() => [...document.images]"
+            ".filter(i => !(i.naturalWidth > 0)).map(i => i.src)"
         )
         assert not broken, f"images that did not load: {broken}"
     finally:
         context.close()
 
 
-# --------------------------------------------------------------------------- every chapter
+# --- every chapter -----------------------------------------------------------
 
 
 def figure_names(chapter: str) -> list[str]:
-    """The figures a chapter declares: in cell metadata, and as figure directives in its text."""
+    """The figures a chapter declares.
+
+    In cell metadata, and as figure directives in its text.
+    """
     names = [
         c["metadata"]["mystnb"]["figure"]["name"]
         for c in notebook_cells(chapter)
         if c["metadata"].get("mystnb", {}).get("figure", {}).get("name")
     ]
     names += re.findall(
-        r"[`:]{3,}\{(?:glue:)?figure\}[^\n]*\n(?:[ \t]*:[\w-]+:[^\n]*\n)*?[ \t]*:name:[ \t]*(\S+)",
+        r"[`:]{3,}\{(?:glue:)?figure\}[^\n]*\n"
+        r"(?:[ \t]*:[\w-]+:[^\n]*\n)*?"
+        r"[ \t]*:name:[ \t]*(\S+)",
         notebook_markdown(chapter),
     )
     return names
@@ -543,9 +585,12 @@ def test_chapter_shows_its_figures(open_page, chapter):
         const img = fig.querySelector('img');
         const caption = fig.querySelector('figcaption');
         const hidden = fig.closest('.dropdown, .toggle-hidden') !== null;
-        if (!img || !(img.complete && img.naturalWidth > 0)) return {name, problem: 'image not loaded'};
-        if (!hidden && img.getBoundingClientRect().width < 100) return {name, problem: 'not displayed'};
-        if (!caption || !caption.querySelector('.caption-number') || !caption.innerText.trim())
+        if (!img || !(img.complete && img.naturalWidth > 0))
+            return {name, problem: 'image not loaded'};
+        if (!hidden && img.getBoundingClientRect().width < 100)
+            return {name, problem: 'not displayed'};
+        if (!caption || !caption.querySelector('.caption-number')
+            || !caption.innerText.trim())
             return {name, problem: 'no numbered caption'};
         return {name, problem: ''};
     })""",
@@ -560,7 +605,10 @@ GLUE_ROLE = re.compile(r"\{glue(?::(\w*))?\}`([^`]+)`")
 
 
 def format_glued(plain: str, spec: str) -> str:
-    """The text a ``{glue:text}`` role shows for a glued ``text/plain`` value and a format spec."""
+    """The text a ``{glue:text}`` role shows.
+
+    For a glued ``text/plain`` value and a format spec.
+    """
     try:
         value = ast.literal_eval(plain)
     except (SyntaxError, ValueError):
@@ -580,8 +628,11 @@ def format_glued(plain: str, spec: str) -> str:
 def visible_text(page: Page) -> str:
     """The article's text, without code cells and their outputs."""
     text = page.evaluate("""() => {
-        const main = document.querySelector('article.bd-article').cloneNode(true);
-        main.querySelectorAll('pre, .cell_input, .cell_output, mjx-assistive-mml').forEach(e => e.remove());
+        const main = document.querySelector('article.bd-article')
+            .cloneNode(true);
+        main.querySelectorAll(
+            'pre, .cell_input, .cell_output, mjx-assistive-mml'
+        ).forEach(e => e.remove());
         return main.textContent;
     }""")
     return " ".join(text.split())
@@ -669,7 +720,10 @@ def test_chapter_exercises_with_solutions_collapsed_until_clicked(
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_chapter_shows_no_stderr_output(open_page, chapter):
-    """Warnings and logs printed while the notebook ran are not for readers (and leak local paths)."""
+    """Warnings and logs printed while the notebook ran are not for readers.
+
+    They also leak local paths.
+    """
     page = open_page(chapter).page
     stderr = page.locator("main .output.stderr").all_inner_texts()
     assert not stderr, "stderr printed into the page:\n" + "\n---\n".join(

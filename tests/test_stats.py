@@ -1,4 +1,7 @@
-"""Monte Carlo standard errors are right (their coverage is checked on repeated experiments)."""
+"""Monte Carlo standard errors are right.
+
+Their coverage is checked on repeated experiments.
+"""
 
 import numpy as np
 import pytest

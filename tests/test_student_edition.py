@@ -1,8 +1,9 @@
-"""The student edition (`make book-student`): the same site with every exercise solution removed.
+"""The student edition (`make book-student`), without exercise solutions.
 
-Each solution's own lines (its prose and its code, between ``solution-start`` and ``solution-end``)
-must be absent from every file of the student site, while the full site shows them and the student
-site still shows every exercise.
+It is the same site with every exercise solution removed. Each solution's own
+lines (its prose and its code, between ``solution-start`` and ``solution-end``)
+must be absent from every file of the student site, while the full site shows
+them and the student site still shows every exercise.
 """
 
 from __future__ import annotations
@@ -37,7 +38,10 @@ def source(cell: dict) -> str:
 
 
 def solution_lines(nb: Path) -> list[str]:
-    """Distinctive lines of the chapter's solutions: long enough, and found nowhere else in it."""
+    """Distinctive lines of the chapter's solutions.
+
+    Long enough, and found nowhere else in the chapter.
+    """
     inside, lines, elsewhere = False, [], []
     for cell in json.loads(nb.read_text())["cells"]:
         for line in source(cell).splitlines():
