@@ -82,6 +82,38 @@ class Posterior:
         """
         return stats.mcmc_moments(self.samples[site])
 
+    def to_arviz(self) -> Any:
+        """These draws as ArviZ data: ``az.from_numpyro(self.mcmc)``.
+
+        An ``xarray.DataTree`` with the posterior (chains and draws) and
+        the sampler's statistics, divergences included, for ArviZ's
+        summaries and diagnostic plots.
+        """
+        import arviz as az
+
+        return az.from_numpyro(self.mcmc)
+
+    def summary(self, var_names: list[str] | None = None, **kwargs: Any):
+        """ArviZ's summary table of these draws (a ``pandas.DataFrame``).
+
+        Per site: posterior mean and standard deviation, an equal-tailed
+        interval, Monte Carlo standard errors, bulk and tail effective
+        sample sizes and R-hat (``az.summary``; ``kwargs`` are passed on).
+
+        Example:
+            >>> import jax
+            >>> from causalbook.models import scm_1
+            >>> post = condition_nuts(
+            ...     scm_1, {"x": 3.0}, jax.random.PRNGKey(2), num_samples=500
+            ... )
+            >>> table = post.summary()
+            >>> list(table.index), "ess_bulk" in table, "r_hat" in table
+            (['y'], True, True)
+        """
+        import arviz as az
+
+        return az.summary(self.to_arviz(), var_names=var_names, **kwargs)
+
     def num_divergences(self) -> int:
         """Number of divergent transitions over all chains."""
         if self.diverging is not None:

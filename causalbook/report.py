@@ -15,9 +15,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from causalbook.stats import fmt_pm
+from causalbook.stats import Moments, fmt_pm
 
-__all__ = ["glue", "glue_estimate", "glue_number", "glue_text", "versions"]
+__all__ = [
+    "glue",
+    "glue_estimate",
+    "glue_moments",
+    "glue_number",
+    "glue_text",
+    "versions",
+]
 
 
 def glue(name: str, value: Any, display: bool = False) -> None:
@@ -64,6 +71,23 @@ def glue_estimate(
     glue_number(f"{name}_se", se)
     glue(f"{name}_pm", Markdown(text), display=display)
     return text
+
+
+def glue_moments(prefix: str, est: Moments) -> Moments:
+    """Glue a sampled mean and variance, each as :func:`glue_estimate` does.
+
+    Names: ``{prefix}_mean``, ``{prefix}_var`` (floats), their ``_se`` and
+    ``_pm`` (``value ± se``) forms. Returns ``est``, so a computing line can
+    glue what it computes: ``est = glue_moments("ch1_y", moments(y))``.
+
+    Example:
+        >>> from causalbook.stats import Moments
+        >>> glue_moments("demo", Moments(4.012, 0.011, 2.98, 0.04, 20000)).n
+        20000
+    """
+    glue_estimate(f"{prefix}_mean", est.mean, est.mean_se)
+    glue_estimate(f"{prefix}_var", est.var, est.var_se)
+    return est
 
 
 def glue_text(name: str, text: str, display: bool = False) -> str:
