@@ -4,8 +4,11 @@ Modules:
 
 * :mod:`causalbook.models`: the three structural causal models, as posted
   (deterministic sites), in sample-site form, and as linear specifications.
-* :mod:`causalbook.exact`: closed-form joint, conditional, interventional
-  and counterfactual distributions of linear-Gaussian SCMs.
+* :mod:`causalbook.exact`: linear-Gaussian SCMs on any DAG, and their
+  closed-form joint, conditional, interventional, counterfactual and
+  back-door adjusted distributions (with the back-door criterion).
+* :mod:`causalbook.scm`: a linear-Gaussian SCM as a NumPyro model, one
+  sample site per variable (``LinearGaussianSCM.to_numpyro``).
 * :mod:`causalbook.handlers`: ``do`` and ``condition`` that raise instead
   of silently ignoring a site they cannot act on.
 * :mod:`causalbook.sampling`: n draws of a model in one vectorized, jitted
