@@ -1,6 +1,17 @@
 """Shared fixtures: the repository root, and the chapters' glued numbers.
 
 Each chapter glues numbers into the built book; the fixtures read them back.
+
+Also the Hypothesis profiles of the property tests (tests/test_properties.py):
+
+* ``ci`` (the default, and what ``make test`` uses): derandomized, so every
+  run checks the same generated models; 100 examples a property.
+* ``long`` (``make test-properties``): derandomized too, ten times as many
+  examples (about a thousand models a property).
+* ``explore``: random, for hunting new failures; Hypothesis prints the seed
+  and a ``@reproduce_failure`` blob to replay one.
+
+Select one with ``HYPOTHESIS_PROFILE=long`` or ``--hypothesis-profile=long``.
 """
 
 from __future__ import annotations
@@ -12,6 +23,29 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, settings
+
+_PROPERTY_SETTINGS = {
+    "deadline": None,  # the first example of a test warms JAX up
+    "print_blob": True,
+    "suppress_health_check": [HealthCheck.too_slow],
+}
+settings.register_profile(
+    "ci",
+    max_examples=100,
+    derandomize=True,
+    database=None,
+    **_PROPERTY_SETTINGS,
+)
+settings.register_profile(
+    "long",
+    max_examples=1000,
+    derandomize=True,
+    database=None,
+    **_PROPERTY_SETTINGS,
+)
+settings.register_profile("explore", max_examples=300, **_PROPERTY_SETTINGS)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Where `make book` builds; BOOK_BUILD_DIR points the tests at another build.

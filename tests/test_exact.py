@@ -273,7 +273,9 @@ def test_a_constant_treatment_has_no_overlap_even_without_adjustment():
         coefficients={"y": {"x": 1.0}},
         noise_scales={"y": 1.0},
     )
-    with pytest.raises(exact.PositivityError, match=r"no variation given \(\)"):
+    with pytest.raises(
+        exact.PositivityError, match=r"no variation given \(\)"
+    ):
         exact.adjusted(scm, "x", "y", [], 2.0)
 
 
