@@ -11,7 +11,7 @@ STAMP  := $(VENV)/.installed
 PYTHON ?= $(shell command -v python3.12 2>/dev/null || command -v python3 2>/dev/null)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help setup graphviz chromium mathjax lint format book book-student test test-notebooks lab bench clean
+.PHONY: help setup graphviz chromium mathjax lint format book book-student test test-notebooks test-properties lab bench clean
 
 help:
 	@echo "make book    build the executed site into _build/html (sets everything up first)"
@@ -20,6 +20,7 @@ help:
 	@echo "make lint    ruff: lint and format check of the package, tests, benchmarks and notebooks"
 	@echo "make format  ruff: format them in place"
 	@echo "make test-notebooks  run each chapter top to bottom in a fresh kernel (nbmake), as a reader would"
+	@echo "make test-properties  the property-based tests on random models, long Hypothesis profile (minutes)"
 	@echo "make lab     JupyterLab on the notebooks"
 	@echo "make bench   performance measurements (benchmarks/)"
 	@echo "make clean   remove the build and the virtual environment"
@@ -106,13 +107,20 @@ format: setup
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+# The property-based tests (tests/test_properties.py) run here with the derandomized `ci`
+# Hypothesis profile: the same generated models every run (profiles in tests/conftest.py).
 test: setup lint book book-student chromium
-	$(PY) -m pytest
+	HYPOTHESIS_PROFILE=ci $(PY) -m pytest
 
 # Each chapter run on its own, top to bottom, in a fresh kernel: what a reader on Binder gets.
 # (`make book` executes them too; this is the quick check while editing one chapter.)
 test-notebooks: setup
 	$(PY) -m pytest --nbmake notebooks -p no:cacheprovider -o addopts="" -o testpaths=notebooks
+
+# The same properties with the `long` profile: ten times the examples (about a thousand random
+# models a property), still derandomized; Hypothesis's statistics say what was generated.
+test-properties: setup
+	HYPOTHESIS_PROFILE=long $(PY) -m pytest tests/test_properties.py -p no:cacheprovider --hypothesis-show-statistics
 
 lab: setup
 	$(VENV)/bin/python -m pip install --quiet jupyterlab==4.6.6
