@@ -502,6 +502,12 @@ class LinearGaussianSCM:
         object.__setattr__(self, "observed", observed)
         object.__setattr__(self, "_graph", graph)
 
+    def __getstate__(self) -> dict[str, Any]:
+        # the cached NumPyro model is a closure: rebuilt after unpickling
+        state = dict(self.__dict__)
+        state.pop("_numpyro_model", None)
+        return state
+
     def _check(self, v: str, what: str = "variable") -> None:
         if v not in self.order:
             raise KeyError(

@@ -7,6 +7,7 @@ wrongly; bad specifications must be refused by name.
 """
 
 import math
+import pickle
 
 import jax
 import numpy as np
@@ -120,6 +121,14 @@ def test_the_model_is_cached_per_scm_and_compiled_once():
     for seed in range(3):
         sample(model, 1000, jax.random.PRNGKey(seed))
     assert sampling._compiled.cache_info().misses == before
+
+
+def test_an_scm_pickles_after_building_its_model():
+    scm = relax(LINEAR["M3"], {"x": 0.2})
+    scm.to_numpyro()
+    again = pickle.loads(pickle.dumps(scm))
+    assert again == scm and again.edges() == scm.edges()
+    assert list(trace_of(again.to_numpyro())) == ["z", "x", "y"]
 
 
 def test_render_model_draws_the_graph():
