@@ -1,8 +1,9 @@
 """The README's code runs, and says what it gives.
 
 The Python blocks of the README's "The helper package" section run in order
-in one namespace. A line ``expression  # -> text`` claims that the
-expression's ``repr`` is ``text``: each claim is checked. The NumPyro
+in one namespace. ``expression  # -> text`` (or ``# -> text`` on the next
+line) claims that the expression's ``repr`` is ``text``: each claim is
+checked. The NumPyro
 estimates of the user-defined model are checked against its exact answers.
 """
 
@@ -15,7 +16,7 @@ from conftest import ROOT
 
 from causalbook import stats
 
-CLAIM = re.compile(r"^(?P<code>.*?)\s+# -> (?P<claim>.+)$")
+MARK = "# -> "
 
 
 def helper_section() -> str:
@@ -30,11 +31,24 @@ def python_blocks(section: str) -> list[str]:
 
 
 def claims(block: str) -> list[tuple[str, str]]:
+    """``(expression source, claimed repr)`` for each claim of a block.
+
+    A claim is a ``# -> `` comment at the end of an expression statement's
+    last line, or alone on the line right after it.
+    """
+    lines = block.splitlines()
     found = []
-    for line in block.splitlines():
-        m = CLAIM.match(line)
-        if m:
-            found.append((m["code"], m["claim"].strip()))
+    for stmt in ast.parse(block).body:
+        last = lines[stmt.end_lineno - 1]
+        after = lines[stmt.end_lineno] if stmt.end_lineno < len(lines) else ""
+        if MARK in last:
+            claim = last.split(MARK, 1)[1]
+        elif after.lstrip().startswith(MARK):
+            claim = after.lstrip()[len(MARK) :]
+        else:
+            continue
+        assert isinstance(stmt, ast.Expr), f"a claim on a statement: {last}"
+        found.append((ast.get_source_segment(block, stmt), claim.strip()))
     return found
 
 
@@ -58,7 +72,6 @@ def test_the_section_has_the_user_defined_model(readme):
 def test_every_claimed_result_is_what_the_code_gives(readme):
     namespace, found = readme
     for code, claim in found:
-        ast.parse(code, mode="eval")  # a claim is made of an expression
         assert repr(eval(code, namespace)) == claim, code
 
 
