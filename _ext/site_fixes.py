@@ -16,7 +16,7 @@ extensions are not (axe-core's findings, tests/test_accessibility.py): see
 (``build-finished``); each is a no-op on a page it has already fixed.
 
 Sphinx writes nothing, not even the static files, when no page changed, so
-an edit of the site's own styles (``_static/``) or of these fixes alone would
+an edit of the site's own styles (``_styles/``) or of these fixes alone would
 never reach the built site: such an edit marks every page as changed.
 """
 
@@ -170,7 +170,7 @@ def restyle_all_pages(app, env, added, changed, removed) -> list[str]:
     since the last build (so that the files are copied, every page links
     their new version and goes through the fixes as they are now).
     """
-    digest = files_digest(Path(app.srcdir) / "_static", Path(__file__))
+    digest = files_digest(Path(app.srcdir) / "_styles", Path(__file__))
     if getattr(env, "site_static_digest", None) == digest:
         return []
     env.site_static_digest = digest

@@ -7,7 +7,7 @@ part opened (hidden code cells, solutions): an element whose content is wider
 than its box (``scrollWidth > clientWidth``) or that reaches past the page
 column fails the test, which names it (page, code cell, first line, widths).
 
-ruff keeps code within 79 columns; ``_static/book.css`` sizes the code font
+ruff keeps code within 79 columns; ``_styles/book.css`` sizes the code font
 and the page column so that 79 columns fit with a margin. The margin is
 tested too: the same measurement with the code font widened to 0.62 em per
 character, about the widest of the monospace fonts readers' systems pick
@@ -20,15 +20,7 @@ The browser, the site's server and ``open_page`` are those of test_site.py.
 from __future__ import annotations
 
 import pytest
-import test_site
 from conftest import PAGES
-
-# test_site's fixtures: the browser, the site's server and open_page
-browser, site_url, open_page = (
-    test_site.browser,
-    test_site.site_url,
-    test_site.open_page,
-)
 
 pytestmark = [pytest.mark.book, pytest.mark.browser]
 
