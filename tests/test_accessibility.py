@@ -22,18 +22,10 @@ import os
 from pathlib import Path
 
 import pytest
-import test_site
 from conftest import BUILD, PAGES, ROOT
 from test_layout import OPEN_EVERYTHING
 
 pytestmark = pytest.mark.book
-
-# test_site's fixtures: the browser, the site's server and open_page
-browser, site_url, open_page = (
-    test_site.browser,
-    test_site.site_url,
-    test_site.open_page,
-)
 
 AXE = ROOT / "_vendor_tests" / "axe-core" / "axe.min.js"
 #: axe-core's rule sets: WCAG 2.0, 2.1 and 2.2 at levels A and AA, and its
