@@ -11,7 +11,7 @@ STAMP  := $(VENV)/.installed
 PYTHON ?= $(shell command -v python3.12 2>/dev/null || command -v python3 2>/dev/null)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help setup graphviz chromium mathjax lint format book book-student test test-notebooks test-properties lab bench clean
+.PHONY: help setup graphviz chromium mathjax axe lint format book book-student test test-notebooks test-properties lab bench clean
 
 help:
 	@echo "make book    build the executed site into _build/html (sets everything up first)"
@@ -69,6 +69,23 @@ $(MATHJAX)/.version-$(MATHJAX_VERSION):
 	  rm -rf $(MATHJAX); mkdir -p $(dir $(MATHJAX)); mv "$$tmp/package/es5" $(MATHJAX)
 	@touch $@
 
+# axe-core checks every page's accessibility in the browser tests (tests/test_accessibility.py
+# injects it into each page): the npm registry's package, fetched into the git-ignored
+# _vendor_tests/ (not _vendor/, whose files the site serves: readers do not need it).
+AXE_VERSION := 4.14.1
+AXE := _vendor_tests/axe-core
+axe: $(AXE)/.version-$(AXE_VERSION)
+
+$(AXE)/.version-$(AXE_VERSION):
+	$(call apt_install,npm,npm,npm is missing to fetch axe-core: install Node.js and npm (apt-get install npm; https://nodejs.org))
+	@tmp="$$(mktemp -d)"; trap 'rm -rf "$$tmp"' EXIT; \
+	  echo "fetching axe-core $(AXE_VERSION) (npm pack axe-core@$(AXE_VERSION))"; \
+	  (cd "$$tmp" && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null); \
+	  tar -xzf "$$tmp/axe-core-$(AXE_VERSION).tgz" -C "$$tmp"; \
+	  rm -rf $(AXE); mkdir -p $(AXE); \
+	  mv "$$tmp/package/axe.min.js" "$$tmp/package/LICENSE" "$$tmp/package/package.json" $(AXE)/
+	@touch $@
+
 # Debian's Chromium runs the browser tests (tests/test_site.py, through Playwright; never a downloaded browser).
 CHROMIUM ?= chromium
 chromium:
@@ -109,7 +126,7 @@ format: setup
 
 # The property-based tests (tests/test_properties.py) run here with the derandomized `ci`
 # Hypothesis profile: the same generated models every run (profiles in tests/conftest.py).
-test: setup lint book book-student chromium
+test: setup lint book book-student chromium axe
 	HYPOTHESIS_PROFILE=ci $(PY) -m pytest
 
 # Each chapter run on its own, top to bottom, in a fresh kernel: what a reader on Binder gets.
@@ -140,5 +157,5 @@ bench: $(BENCH_VENV)/.installed graphviz mathjax
 	$(BENCH_VENV)/bin/python benchmarks/run.py
 
 clean:
-	rm -rf _build _vendor $(VENV) $(BENCH_VENV) benchmarks/out .pytest_cache
+	rm -rf _build _vendor _vendor_tests $(VENV) $(BENCH_VENV) benchmarks/out .pytest_cache
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -138,6 +138,49 @@ def forward_summary(
     return statistics.median(vals) if vals else float("nan")
 
 
+# The tables' layout. Each fits the book's page column at a 1280-px window
+# (tests/test_layout.py): a table of many columns is split or transposed.
+
+#: The forward draws' summary table, one per number of draws.
+FORWARD_HEADER = ["method", "first call", "steady", "÷ by-hand JAX"]
+#: The rows of the table of where each chapter's time goes (one column per
+#: chapter).
+PROFILE_CATEGORIES = [
+    "imports",
+    "NUTS",
+    "forward sampling",
+    "plotting",
+    "graph drawing",
+    "other",
+]
+PROFILE_ROWS = ["total", *PROFILE_CATEGORIES, "kernel, other", "slowest cell"]
+
+
+def forward_size_table(n: int, body: list[list[str]]) -> str:
+    """The summary of forward draws for ``n`` draws.
+
+    ``body``: per method, its label, first call, steady time and ratio.
+    """
+    return f"{n:,} draws:\n\n" + table(FORWARD_HEADER, body)
+
+
+def chapter_label(stem: str) -> str:
+    """A chapter's short name: ``01_three_models`` -> ``1. three models``."""
+    number, _, name = stem.partition("_")
+    return f"{int(number)}. {name.replace('_', ' ')}" if name else stem
+
+
+def profile_table(columns: dict[str, list[str]]) -> str:
+    """Where each chapter's time goes: a row per ``PROFILE_ROWS`` entry, a
+    column per chapter (``columns``: chapter stem -> its entries)."""
+    header = ["time spent on"] + [chapter_label(c) for c in columns]
+    rows = [
+        [what] + [entries[i] for entries in columns.values()]
+        for i, what in enumerate(PROFILE_ROWS)
+    ]
+    return table(header, rows)
+
+
 def forward_section(rows: list[dict]) -> tuple[str, dict]:
     sizes = sorted({r["n"] for r in rows})
     out = ["## Forward draws", ""]
@@ -148,28 +191,24 @@ def forward_section(rows: list[dict]) -> tuple[str, dict]:
         "calls with new seeds, each after an untimed call of the same method "
         "(JAX may still be finishing work a previous call left queued). Each "
         "entry is the median over the three models and the two queries; the "
-        "last columns divide each method's steady time by that of the "
+        "last column divides each method's steady time by that of the "
         "hand-written jitted JAX equations for the same model, query and "
-        "size, measured in the same run, and take the median of those ratios."
+        "size, measured in the same run, and takes the median of those "
+        "ratios. One table per number of draws:"
     )
     out.append("")
-    header = ["method"]
     for n in sizes:
-        header += [f"first call, {n:,} draws", f"steady, {n:,} draws"]
-    header += [f"÷ by-hand JAX, {n:,} draws" for n in sizes]
-    body = []
-    for method, (label, _) in FORWARD.items():
-        if not any(r["method"] == method for r in rows):
-            continue
-        row = [label]
-        for n in sizes:
-            row += [
+        body = [
+            [
+                label,
                 fmt_s(forward_summary(rows, "first", method, n)),
                 fmt_s(forward_summary(rows, "median", method, n)),
+                fmt_ratio(forward_ratio(rows, method, n)),
             ]
-        row += [fmt_ratio(forward_ratio(rows, method, n)) for n in sizes]
-        body.append(row)
-    out += [table(header, body), ""]
+            for method, (label, _) in FORWARD.items()
+            if any(r["method"] == method for r in rows)
+        ]
+        out += [forward_size_table(n, body), ""]
     n = max(sizes)
     out += [f"Steady-state time for {n:,} draws, per model and query:", ""]
     header = ["method"] + [f"{m} {q}" for m in MODELS for q in QUERIES]
@@ -302,7 +341,11 @@ def book_section() -> tuple[str, dict]:
         f"(clean: every chapter executes; median of {len(d['clean'])}) and "
         "again with nothing changed (cached: chapters come from the execution "
         f"cache; median of {len(d['cached'])}). Chapter times are the "
-        "execution times the cache recorded in the clean builds (median). The "
+        "execution times the cache recorded in the clean builds (median). "
+        "They come from this benchmark run, on the date and machine above; "
+        "the book's page *How long each chapter takes* lists instead the "
+        "execution times of the build that made the site, on the machine "
+        "that built it, and the two differ with the machine and its load. The "
         "two builds with JAX's persistent compilation cache "
         "(`JAX_COMPILATION_CACHE_DIR`, "
         "`JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS=0`; one build each) show "
@@ -354,47 +397,30 @@ def book_section() -> tuple[str, dict]:
                 _verdict(t, TARGETS["chapter"]),
             ]
         )
-    out += [table(["what", "time", "budget", ""], rows, "lrrl"), ""]
+    out += [table(["what", "time", "budget", "result"], rows, "lrrl"), ""]
     prof = {
         k: v for k, v in d.get("profiles", {}).items() if "by_category" in v
     }
     if prof:
-        cats = [
-            "imports",
-            "NUTS",
-            "forward sampling",
-            "plotting",
-            "graph drawing",
-            "other",
-        ]
         out += [
             "Where each chapter's time goes (one more execution per chapter, "
             "cells grouped by what they call; kernel start and the rest in "
             "*kernel, other*):",
             "",
         ]
-        rows = []
-        for ch, p in prof.items():
-            rows.append(
-                [f"`{ch}`", fmt_s(p["total"])]
-                + [fmt_s(p["by_category"].get(c, 0.0)) for c in cats]
-                + [
-                    fmt_s(p["kernel_and_overhead"]),
-                    f"{p['slowest'][0]['category']}: "
-                    f"{fmt_s(p['slowest'][0]['seconds'])}"
-                    if p["slowest"]
-                    else "",
-                ]
-            )
-        out += [
-            table(
-                ["chapter", "total"]
-                + cats
-                + ["kernel, other", "slowest cell"],
-                rows,
-            ),
-            "",
-        ]
+        columns = {
+            ch: [fmt_s(p["total"])]
+            + [fmt_s(p["by_category"].get(c, 0.0)) for c in PROFILE_CATEGORIES]
+            + [
+                fmt_s(p["kernel_and_overhead"]),
+                f"{p['slowest'][0]['category']}: "
+                f"{fmt_s(p['slowest'][0]['seconds'])}"
+                if p["slowest"]
+                else "",
+            ]
+            for ch, p in prof.items()
+        }
+        out += [profile_table(columns), ""]
     if d.get("failures"):
         problems = sorted(
             {
@@ -506,7 +532,7 @@ def targets_section(fwd: dict, nuts: dict, bk: dict) -> str:
                     _verdict(worst[1], TARGETS["chapter"]),
                 ]
             )
-    out += [table(["target", "measured", ""], rows, "lrl"), ""]
+    out += [table(["target", "measured", "result"], rows, "lrl"), ""]
     return "\n".join(out)
 
 

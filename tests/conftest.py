@@ -129,3 +129,9 @@ def glued():
         return cache[stem]
 
     return get
+
+
+# The browser tests' fixtures (site_url, browser, open_page), defined once for
+# test_site.py, test_layout.py and test_accessibility.py: one Chromium serves
+# the whole session.
+from site_browser import browser, open_page, site_url  # noqa: E402, F401
