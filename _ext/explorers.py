@@ -4,7 +4,7 @@ Loaded by _config.yml (``sphinx: local_extensions``).
 
 * Pages that show an explorer load the site's own Vega, Vega-Lite and
   vega-embed (``_static/vega/``, fetched from the npm registry by
-  ``make vega``), deferred; other pages load nothing more. An explorer comes
+  ``make vega``); other pages load nothing more. An explorer comes
   from a notebook output (rendered by MyST-NB through
   ``causalbook.explorer_site.MystNbPlugin``) or from the directive below.
 * The ``{explorer}`` directive puts an explorer into a Markdown page (the
@@ -54,10 +54,10 @@ class ExplorerDirective(SphinxDirective):
             raise self.error(
                 f"unknown explorer {name!r}; known: {sorted(FACTORIES)}"
             )
-        from causalbook import exact, explorers
+        from causalbook import exact, explorer_site, explorers
 
         # rebuild this page when the explorers or the exact answers change
-        for module in (explorers, exact):
+        for module in (explorers, explorer_site, exact):
             self.env.note_dependency(str(Path(module.__file__).resolve()))
         kwargs: dict[str, Any] = {}
         if "start" in self.options:
@@ -94,8 +94,11 @@ def load_vega(app: Sphinx, pagename, templatename, context, doctree) -> None:
     if MARKER not in context.get("body", ""):
         return
     for script in SCRIPTS:
-        # the builder's list is restored after each page
-        app.builder.add_js_file(f"{STATIC_DIR}/{script}", defer="defer")
+        # The builder's list is restored after each page. Loaded in order,
+        # not deferred: with deferred Vega scripts, Chromium often never
+        # reports the page's network as idle (which the browser tests wait
+        # for); local files, so the wait is short.
+        app.builder.add_js_file(f"{STATIC_DIR}/{script}")
 
 
 def setup(app: Sphinx) -> dict[str, Any]:

@@ -69,7 +69,8 @@ _STYLE = """
 .cb-explorer{background:#fff;color:#222;color-scheme:light;
  border:1px solid #c8c8c8;border-radius:6px;padding:.75rem;
  margin:1.25rem 0;max-width:100%;overflow-x:auto;break-inside:avoid}
-.cb-explorer figcaption{color:#222;font-size:.9rem;margin:0 0 .5rem}
+.cb-explorer figcaption{color:#222;font-size:.9rem;text-align:left;
+ margin:0 0 .5rem}
 .cb-explorer .cb-explorer-view{display:flex;flex-direction:column}
 .cb-explorer .vega-bindings{order:-1;margin:0 0 .5rem;font-size:.9rem}
 .cb-explorer .vega-bind label{display:flex;flex-wrap:wrap;
@@ -81,7 +82,7 @@ _STYLE = """
 """
 
 # Finds the figure it sits in, and draws the chart with vega-embed once the
-# page (with its deferred Vega scripts) is loaded. No number lives here:
+# page (with its Vega scripts) is loaded. No number lives here:
 # everything the chart shows is in the spec.
 _BOOT = """(function (figure) {
   function show() {
@@ -198,6 +199,13 @@ class MystNbPlugin:
             return None
         from docutils import nodes
 
+        # Sphinx re-reads the page when this module changes
+        document = getattr(
+            getattr(renderer, "renderer", None), "document", None
+        )
+        env = getattr(getattr(document, "settings", None), "env", None)
+        if env is not None:
+            env.note_dependency(__file__)
         payload = data.content
         if isinstance(payload, str | bytes):
             payload = json.loads(payload)
