@@ -69,7 +69,8 @@ _STYLE = """
 .cb-explorer{background:#fff;color:#222;color-scheme:light;
  border:1px solid #c8c8c8;border-radius:6px;padding:.75rem;
  margin:1.25rem 0;max-width:100%;overflow-x:auto;break-inside:avoid}
-.cb-explorer figcaption{color:#222;font-size:.9rem;text-align:left;
+.cb-explorer figcaption{color:#222;font-size:.9rem;font-weight:400;
+ text-align:left;
  margin:0 0 .5rem}
 .cb-explorer .cb-explorer-view{display:flex;flex-direction:column}
 .cb-explorer .vega-bindings{order:-1;margin:0 0 .5rem;font-size:.9rem}
