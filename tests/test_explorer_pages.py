@@ -28,15 +28,15 @@ from pathlib import Path
 import pytest
 from conftest import BUILD, PAGES
 from PIL import Image
-from playwright.sync_api import Page
+from playwright.sync_api import Browser, Page, sync_playwright
 from site_server import serve
 from test_site import (  # noqa: F401  (fixtures, used by name)
+    CHROMIUM,
+    CHROMIUM_ARGS,
     HTML,
     WAIT_FOR_TYPESETTING,
     Visit,
-    browser,
     css_luminance,
-    luminance,
     open_page,
     site_url,
 )
@@ -81,6 +81,28 @@ EXPLORERS = {
 #: Keys pressed on a focused slider, how often: each move is checked.
 MOVES = [("ArrowRight", 1), ("ArrowLeft", 23), ("Home", 1), ("End", 1)]
 ROUNDING = 0.0005 + 1e-9  # the page shows three decimals
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Chromium for this module (test_site's ``open_page`` uses it here).
+
+    Module-scoped and closed before tests/test_site.py opens its own
+    session-wide one: Playwright's sync API runs one session at a time.
+    """
+    try:
+        playwright = sync_playwright().start()
+    except Exception as err:  # a session is running in this thread
+        pytest.fail(
+            f"{err}: run tests/test_explorer_pages.py before "
+            "tests/test_site.py (pytest's default order) or on its own"
+        )
+    chromium = playwright.chromium.launch(
+        executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+    )
+    yield chromium
+    chromium.close()
+    playwright.stop()
 
 
 # --- reading an explorer -----------------------------------------------------
