@@ -36,6 +36,7 @@ Example:
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -69,6 +70,7 @@ Z_GRID = tuple(float(z) for z in np.linspace(-4.0, 4.0, 81))
 # are wide enough for that at every slider position.
 _SPAN = 3.5
 _TEXT = "#222222"
+_DATASET = "lines"
 _IMAGINING = "#CC79A7"  # Okabe-Ito reddish purple, beside COLORS
 _GREY = "#666666"
 
@@ -243,7 +245,12 @@ class Explorer:
     slider: Slider
     lines: tuple[Line, ...]
     description: str
-    chart: alt.TopLevelMixin = field(repr=False)
+    vega_lite: dict[str, Any] = field(repr=False)
+
+    @property
+    def chart(self) -> alt.VConcatChart:
+        """The explorer as an Altair chart (to save, or to change)."""
+        return alt.VConcatChart.from_dict(self.spec(), validate=False)
 
     def line(self, model: str, query: str) -> Line:
         """The line of one model and query."""
@@ -266,8 +273,8 @@ class Explorer:
         return round(line.mean(s), 12) + 0.0, round(line.variance, 12) + 0.0
 
     def spec(self) -> dict[str, Any]:
-        """The Vega-Lite specification (what the page draws)."""
-        return self.chart.to_dict()
+        """The Vega-Lite specification (what the page draws), a copy."""
+        return json.loads(json.dumps(self.vega_lite))
 
     def payload(self) -> dict[str, Any]:
         """The explorer as :data:`MIME_TYPE` data, for the site."""
@@ -285,7 +292,8 @@ class Explorer:
     def _repr_mimebundle_(
         self, include: Any = None, exclude: Any = None
     ) -> dict[str, Any]:
-        bundle = self.chart._repr_mimebundle_(include, exclude)
+        # Altair's active renderer, as a chart's own display would use
+        bundle = alt.renderers.get()(self.spec())
         if isinstance(bundle, tuple):  # (data, metadata) renderers
             bundle = bundle[0]
         return {
@@ -350,8 +358,8 @@ def _chart(
     plot_height: int,
     plot_width: int = 330,
     text_width: int = 235,
-) -> alt.TopLevelMixin:
-    """The chart: per model, the densities and, beside them, their text.
+) -> dict[str, Any]:
+    """The chart's spec: per model, the densities and, beside them, text.
 
     ``toggle`` is ``(param, label, query)``: a checkbox that shows the
     query's line only when ticked.
@@ -406,7 +414,9 @@ def _chart(
         ),
     )
     base = (
-        alt.Chart(alt.Data(values=rows))
+        # the rows live once, at the top, under a name: Altair copies
+        # every sub-chart's inline data as it assembles the layout
+        alt.Chart(alt.NamedData(name=_DATASET))
         .transform_filter(shown)
         .transform_calculate(
             mean=f"datum.intercept + datum.slope * {slider.param}",
@@ -473,17 +483,37 @@ def _chart(
             )
             .properties(width=text_width, height=plot_height, title=" ")
         )
-        rows_of_charts.append(alt.hconcat(plot, words, spacing=8))
-    return (
-        alt.vconcat(*rows_of_charts, spacing=12)
-        .add_params(*params)
-        .properties(description=description)
-        .configure(background="white", font="sans-serif")
-        .configure_view(strokeWidth=0)
-        .configure_axis(labelFontSize=12, titleFontSize=12, grid=False)
-        .configure_legend(labelFontSize=13)
-        .configure_title(fontSize=14, anchor="start", color=_TEXT)
-    )
+        rows_of_charts.append(
+            {"hconcat": [_view(plot), _view(words)], "spacing": 8}
+        )
+    # Assembled here rather than with alt.vconcat/alt.hconcat/add_params,
+    # which copy every sub-chart at each level, and left unvalidated:
+    # checking it against the Vega-Lite schema takes seconds (the tests do).
+    spec = {
+        "$schema": alt.SCHEMA_URL,
+        "description": description,
+        "params": [p.param.to_dict() for p in params],
+        "datasets": {_DATASET: rows},
+        "vconcat": rows_of_charts,
+        "spacing": 12,
+        "background": "white",
+        "config": {
+            "font": "sans-serif",
+            "view": {"strokeWidth": 0},
+            "axis": {"labelFontSize": 12, "titleFontSize": 12, "grid": False},
+            "legend": {"labelFontSize": 13},
+            "title": {"fontSize": 14, "anchor": "start", "color": _TEXT},
+        },
+    }
+    return spec
+
+
+def _view(chart: alt.TopLevelMixin) -> dict[str, Any]:
+    """A sub-chart as a view of the explorer's spec."""
+    view = chart.to_dict(validate=False)
+    for key in ("$schema", "config", "datasets"):
+        view.pop(key, None)
+    return view
 
 
 def _in_models(values: Mapping[str, str]) -> str:

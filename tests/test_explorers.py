@@ -128,6 +128,17 @@ def test_exported_data_is_the_exact_answer_at_every_slider_value(
             assert abs(row["variance"] - want.var(want.names[0])) < TOL
 
 
+@pytest.mark.parametrize("which", ["A", "A compact", "B"])
+def test_spec_is_valid_vega_lite(explorers, which):
+    """The spec is assembled by hand from Altair's views: check it whole."""
+    explorer = explorers[which][0]
+    alt.VConcatChart.validate(explorer.spec())
+    assert isinstance(explorer.chart, alt.VConcatChart)
+    again = explorer.chart.to_dict(validate=False)
+    for key in ("vconcat", "params", "datasets", "description"):
+        assert again[key] == explorer.spec()[key]
+
+
 @pytest.mark.parametrize("which", ["A", "A compact", "A from -1", "B"])
 def test_explorer_answer_is_the_exact_answer(explorers, which):
     explorer, queries = explorers[which]
