@@ -11,7 +11,7 @@ STAMP  := $(VENV)/.installed
 PYTHON ?= $(shell command -v python3.12 2>/dev/null || command -v python3 2>/dev/null)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help setup graphviz chromium mathjax axe lint format book book-student test test-notebooks test-properties lab bench clean
+.PHONY: help setup graphviz chromium mathjax axe vega lint format book book-student test test-notebooks test-properties lab bench clean
 
 help:
 	@echo "make book    build the executed site into _build/html (sets everything up first)"
@@ -84,6 +84,30 @@ $(AXE)/.version-$(AXE_VERSION):
 	  tar -xzf "$$tmp/axe-core-$(AXE_VERSION).tgz" -C "$$tmp"; \
 	  rm -rf $(AXE); mkdir -p $(AXE); \
 	  mv "$$tmp/package/axe.min.js" "$$tmp/package/LICENSE" "$$tmp/package/package.json" $(AXE)/
+# The explorers (causalbook/explorers.py) are Vega-Lite charts drawn in the page by Vega, Vega-Lite and
+# vega-embed, served by the site itself like MathJax: the npm registry's packages, fetched at build time
+# into the git-ignored _vendor/vega (copied to _build/html/_static/vega/; _ext/explorers.py loads them on
+# the pages that show an explorer). Vega-Lite's version is the one the pinned Altair writes its specs for
+# (tests/test_explorers.py checks it); Vega and vega-embed are the newest of the majors Altair names.
+VEGA_VERSION := 6.4.0
+VEGALITE_VERSION := 6.4.1
+VEGAEMBED_VERSION := 7.3.0
+VEGA := _vendor/vega
+VEGA_STAMP := $(VEGA)/.versions-$(VEGA_VERSION)-$(VEGALITE_VERSION)-$(VEGAEMBED_VERSION)
+vega: $(VEGA_STAMP)
+
+$(VEGA_STAMP):
+	$(call apt_install,npm,npm,npm is missing to fetch Vega: install Node.js and npm (apt-get install npm; https://nodejs.org))
+	@tmp="$$(mktemp -d)"; trap 'rm -rf "$$tmp"' EXIT; \
+	  echo "fetching Vega $(VEGA_VERSION), Vega-Lite $(VEGALITE_VERSION), vega-embed $(VEGAEMBED_VERSION) (npm pack)"; \
+	  (cd "$$tmp" && npm pack --silent vega@$(VEGA_VERSION) vega-lite@$(VEGALITE_VERSION) vega-embed@$(VEGAEMBED_VERSION) >/dev/null); \
+	  mkdir -p "$$tmp/out"; \
+	  for pkg in vega-$(VEGA_VERSION) vega-lite-$(VEGALITE_VERSION) vega-embed-$(VEGAEMBED_VERSION); do \
+	    name="$${pkg%-*}"; mkdir -p "$$tmp/$$name"; tar -xzf "$$tmp/$$pkg.tgz" -C "$$tmp/$$name"; \
+	    cp "$$tmp/$$name/package/build/$$name.min.js" "$$tmp/$$name/package/LICENSE" "$$tmp/out/" ; \
+	    mv "$$tmp/out/LICENSE" "$$tmp/out/LICENSE-$$name.txt"; \
+	  done; \
+	  rm -rf $(VEGA); mkdir -p $(dir $(VEGA)); mv "$$tmp/out" $(VEGA)
 	@touch $@
 
 # Debian's Chromium runs the browser tests (tests/test_site.py, through Playwright; never a downloaded browser).
@@ -92,7 +116,7 @@ chromium:
 	$(call apt_install,$(CHROMIUM),chromium,Chromium is missing for the browser tests: install Debian's chromium package (apt-get install chromium) or set CHROMIUM=/path/to/chromium)
 
 # Strict: any Sphinx warning or failing cell fails the build (nb_execution_raise_on_error in _config.yml).
-book: setup mathjax
+book: setup mathjax vega
 	$(VENV)/bin/jupyter-book build . --warningiserror --keep-going
 
 # The student edition: the same site with every exercise solution removed, in _build/student/_build/html.
@@ -101,7 +125,7 @@ book: setup mathjax
 # _ext/student_edition.py (which removes the merged solution nodes), with page sources and .ipynb
 # downloads off (they hold the solutions); notebooks come from the main build's execution cache.
 STUDENT := _build/student
-book-student: setup mathjax
+book-student: setup mathjax vega
 	@mkdir -p $(STUDENT)
 	$(PY) -c 'import yaml; from pathlib import Path; \
 	c = yaml.safe_load(open("_config.yml")); s = c.setdefault("sphinx", {}); \
@@ -153,7 +177,7 @@ $(BENCH_VENV)/.installed: requirements.txt benchmarks/requirements.txt pyproject
 	$(BENCH_VENV)/bin/python -m pip install --quiet -r requirements.txt -r benchmarks/requirements.txt
 	@touch $@
 
-bench: $(BENCH_VENV)/.installed graphviz mathjax
+bench: $(BENCH_VENV)/.installed graphviz mathjax vega
 	$(BENCH_VENV)/bin/python benchmarks/run.py
 
 clean:

@@ -20,6 +20,9 @@ Modules:
   per model.
 * :mod:`causalbook.report`: glue computed numbers into the prose; versions
   used.
+* :mod:`causalbook.explorers`: interactive explorers (Vega-Lite charts with
+  a slider) of seeing versus doing and of do(Y), from the exact answers;
+  :mod:`causalbook.explorer_site` draws them on the site with its own Vega.
 * :mod:`causalbook.seeing`, :mod:`causalbook.doing`,
   :mod:`causalbook.mechanics`, :mod:`causalbook.counterfactual`: what
   Chapters 2, 3, 4 and 5 need beyond the above (window estimates, node

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -104,21 +104,24 @@ WAIT_FOR_TYPESETTING = """async () => {
 }"""
 
 
-@pytest.fixture
-def open_page(
-    browser: Browser, site_url: str
-) -> Iterator[Callable[..., Visit]]:
-    """``open_page("notebooks/01_three_models")`` -> a :class:`Visit`.
+class Opener:
+    """Opens pages of one served site, each in a fresh browser context.
 
-    The visit is of that page, fully loaded.
+    ``opener(path)`` returns a :class:`Visit` of ``{base_url}{path}.html``
+    at a 1280-px window, fully loaded (MathJax typeset, network idle), with
+    every request to a host other than the loopback one aborted and
+    recorded. :meth:`close` closes the contexts opened.
     """
-    contexts = []
 
-    def open_(path: str, *, query: str = "", **context_options) -> Visit:
-        context = browser.new_context(
-            viewport={"width": 1280, "height": 900}, **context_options
+    def __init__(self, browser: Browser, base_url: str) -> None:
+        self.browser, self.base_url = browser, base_url
+        self.contexts: list = []
+
+    def __call__(self, path: str, *, query: str = "", **options) -> Visit:
+        context = self.browser.new_context(
+            viewport={"width": 1280, "height": 900}, **options
         )
-        contexts.append(context)
+        self.contexts.append(context)
         page = context.new_page()
         visit = Visit(page)
 
@@ -159,7 +162,7 @@ def open_page(
                 and visit.problems.append(f"HTTP {r.status}: {r.url}")
             ),
         )
-        page.goto(f"{site_url}{path}.html{query}", wait_until="load")
+        page.goto(f"{self.base_url}{path}.html{query}", wait_until="load")
         stuck = page.evaluate(WAIT_FOR_TYPESETTING)
         if stuck:
             visit.problems.append(stuck)
@@ -167,6 +170,18 @@ def open_page(
         page.wait_for_load_state("networkidle")
         return visit
 
-    yield open_
-    for context in contexts:
-        context.close()
+    def close(self) -> None:
+        for context in self.contexts:
+            context.close()
+        self.contexts.clear()
+
+
+@pytest.fixture
+def open_page(browser: Browser, site_url: str) -> Iterator[Opener]:
+    """``open_page("notebooks/01_three_models")`` -> a :class:`Visit`.
+
+    The visit is of that page of the built site, fully loaded.
+    """
+    opener = Opener(browser, site_url)
+    yield opener
+    opener.close()
