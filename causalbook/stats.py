@@ -32,6 +32,7 @@ __all__ = [
     "moments",
     "mcmc_moments",
     "fmt_pm",
+    "versus_exact",
     "covariance_se",
     "energy_test",
 ]
@@ -165,6 +166,39 @@ def fmt_pm(value: float, se: float, digits: int | None = None) -> str:
     if digits is None:
         digits = max(0, int(-np.floor(np.log10(se))) if se > 0 else 3)
     return f"{value:.{digits}f} ± {se:.{digits}f}"
+
+
+def versus_exact(
+    est: Moments,
+    mean: float,
+    var: float,
+    name: str = "y",
+    label: str = "estimate",
+) -> dict[tuple[str, str], float | str]:
+    """One row of a table that sets sampled moments beside their exact values.
+
+    For the mean and the variance of ``name``: the estimate as
+    ``value ± se``, the exact value, and ``|z|``, the distance between them
+    in standard errors. The keys are two-level column labels, so that
+    ``pandas.DataFrame.from_dict({row: versus_exact(...)}, orient="index")``
+    makes a narrow table with a two-row header.
+
+    Example:
+        >>> row = versus_exact(Moments(4.03, 0.02, 2.96, 0.05, 8000), 4, 3)
+        >>> row[("mean of y", "estimate")]
+        '4.03 ± 0.02'
+        >>> round(row[("variance of y", "|z|")], 6)
+        0.8
+    """
+    zm, zv = est.z_scores(mean, var)
+    return {
+        (f"mean of {name}", label): fmt_pm(est.mean, est.mean_se),
+        (f"mean of {name}", "exact"): float(mean),
+        (f"mean of {name}", "|z|"): zm,
+        (f"variance of {name}", label): fmt_pm(est.var, est.var_se),
+        (f"variance of {name}", "exact"): float(var),
+        (f"variance of {name}", "|z|"): zv,
+    }
 
 
 def energy_test(

@@ -137,3 +137,23 @@ def test_energy_test_refuses_bad_input():
         stats.energy_test(a, a, num_permutations=0)
     with pytest.raises(ValueError, match="finite"):
         stats.energy_test(a, np.full((10, 2), np.nan))
+
+
+def test_versus_exact_sets_estimates_beside_exact_values():
+    import pandas as pd
+
+    a = stats.Moments(4.03, 0.02, 2.9, 0.05, 8000)
+    b = stats.Moments(0.99, 0.01, 4.1, 0.04, 9000)
+    table = pd.DataFrame.from_dict(
+        {
+            "M1": stats.versus_exact(a, 4.0, 3.0, label="NUTS"),
+            "M2": stats.versus_exact(b, 1.0, 4.0, label="NUTS"),
+        },
+        orient="index",
+    )
+    assert table.columns.nlevels == 2
+    assert table.loc["M1", ("mean of y", "NUTS")] == "4.03 ± 0.02"
+    assert table.loc["M2", ("variance of y", "exact")] == 4.0
+    z = table.xs("|z|", axis=1, level=1)
+    np.testing.assert_allclose(z.loc["M1"], [1.5, 2.0])
+    np.testing.assert_allclose(z.loc["M2"], [1.0, 2.5])
