@@ -372,7 +372,7 @@ def joint_overlay(
     hue: str = "model",
     sigmas: Sequence[float] = (1.0, 2.0),
     height: float = 4.6,
-    kde_gridsize: int = 60,
+    kde_gridsize: int = 50,
 ) -> sns.JointGrid:
     """The models' joint densities overlaid in one seaborn joint plot.
 
