@@ -42,6 +42,19 @@ def _normal_draws(n, seed=0):
     }
 
 
+def _step_histogram(ax):
+    """The filled step outline seaborn drew: its vertices, area and colour."""
+    (poly,) = [
+        c
+        for c in ax.collections
+        if isinstance(c, matplotlib.collections.PolyCollection)
+    ]
+    v = poly.get_paths()[0].vertices
+    x, y = v[:, 0], v[:, 1]
+    area = 0.5 * abs(np.dot(x, np.roll(y, 1)) - np.dot(y, np.roll(x, 1)))
+    return v, area, poly.get_facecolor()[0]
+
+
 def test_causal_graph_has_the_models_edges():
     src = plots.causal_graph(LINEAR["M3"]).source
     assert "z -> x" in src and "z -> y" in src and "x -> y" not in src
@@ -183,20 +196,23 @@ def test_density_vs_exact_histogram_is_a_density_of_the_draws():
     draws = np.random.default_rng(2).normal(4, np.sqrt(3), size=(2, 5000))
     _, ax = plt.subplots()
     plots.density_vs_exact(draws, g, "y", ax=ax, label="NUTS", bins=40)
-    bars = ax.patches
-    assert len(bars) == 40
-    widths = np.array([b.get_width() for b in bars])
-    heights = np.array([b.get_height() for b in bars])
-    # all draws fall within mean +- 4.5 sd, so the bars' area is one
-    assert np.sum(widths * heights) == pytest.approx(1.0)
+    vertices, area, _ = _step_histogram(ax)
+    # 40 bins: 41 edges, the outermost at the mean +- 4.5 sd
+    edges = np.unique(vertices[:, 0])
+    assert len(edges) == 41
+    assert (edges[0], edges[-1]) == pytest.approx(
+        (4 - 4.5 * np.sqrt(3), 4 + 4.5 * np.sqrt(3))
+    )
+    # all draws fall within mean +- 4.5 sd, so the outline's area is one
+    assert area == pytest.approx(1.0)
     handles, labels = ax.get_legend_handles_labels()
     assert labels == ["NUTS", "exact"]
-    # a tidy table works as well as an array: the same bars
+    # a tidy table works as well as an array: the same outline
     _, ax2 = plt.subplots()
     plots.density_vs_exact(
         pd.DataFrame({"y": draws.ravel()}), g, "y", ax=ax2, bins=40
     )
-    np.testing.assert_allclose([b.get_height() for b in ax2.patches], heights)
+    np.testing.assert_allclose(_step_histogram(ax2)[0], vertices)
 
 
 def test_density_vs_exact_refuses_bad_draws():
@@ -229,11 +245,8 @@ def test_facet_vs_exact_one_panel_per_model_with_its_exact_densities():
         t, pdf = solid.get_data()
         np.testing.assert_allclose(pdf, seen[m].pdf("y", t))
         assert dashed.get_linestyle() == "--"
-        bars = ax.patches
-        assert matplotlib.colors.same_color(
-            bars[0].get_facecolor()[:3], plots.COLORS[m]
-        )
-        area = sum(b.get_width() * b.get_height() for b in bars)
+        _, area, color = _step_histogram(ax)
+        assert matplotlib.colors.same_color(color[:3], plots.COLORS[m])
         assert area == pytest.approx(1.0)
         assert ax.get_title() == m
     labels = [t.get_text() for t in axes[0].get_legend().get_texts()]
