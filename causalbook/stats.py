@@ -4,8 +4,9 @@ Every sampled number in the book is shown next to its exact value and its
 Monte Carlo standard error (MCSE). For independent draws the standard error
 of the sample mean is ``sd / sqrt(n)`` and that of the sample variance
 ``sqrt((m4 - s^4) / n)`` (``m4`` the fourth central moment;
-``s^2 sqrt(2 / n)`` for normal draws). For MCMC draws, pass the effective
-sample size as ``n_eff``.
+``s^2 sqrt(2 / n)`` for normal draws). For MCMC draws the effective sample
+size takes the place of ``n``: :func:`mcmc_moments` uses ArviZ's, so its
+standard error of the mean is the ``mcse_mean`` of ArviZ's summary.
 
 Example:
     >>> import numpy as np
@@ -31,6 +32,7 @@ __all__ = [
     "moments",
     "mcmc_moments",
     "fmt_pm",
+    "versus_exact",
     "covariance_se",
     "energy_test",
 ]
@@ -90,8 +92,12 @@ def moments(draws: np.ndarray, n_eff: float | None = None) -> Moments:
 def mcmc_moments(samples: np.ndarray) -> Moments:
     """:func:`moments` of MCMC draws shaped ``(chains, draws)``, using ESS.
 
-    The effective sample size (ESS) is NumPyro's ``effective_sample_size``
-    (bulk ESS across chains).
+    The standard errors are ArviZ's: the effective sample size (ESS) is
+    ``arviz_stats.ess(..., method="mean")`` across chains, so ``mean_se`` is
+    ArviZ's ``mcse_mean`` (the ``mcse_mean`` column of ``az.summary``). The
+    variance's standard error uses the ESS of the squared deviations, as
+    ArviZ's ``mcse_sd`` does. ``n`` is the ESS of the mean. A 1-D array is
+    one chain.
 
     Example:
         >>> rng = np.random.default_rng(1)
@@ -99,19 +105,34 @@ def mcmc_moments(samples: np.ndarray) -> Moments:
         >>> 8000 < m.n < 12000
         True
     """
-    from numpyro.diagnostics import effective_sample_size
+    from arviz_stats import ess
 
     s = np.asarray(samples, dtype=np.float64)
     if s.ndim == 1:
         s = s[None, :]
-    ess = float(effective_sample_size(s))
-    ess_sq = float(effective_sample_size((s - s.mean()) ** 2))
-    base = moments(s.reshape(-1), n_eff=ess)
+    if s.ndim != 2:
+        raise ValueError(
+            "samples must be shaped (chains, draws) or (draws,), got shape "
+            f"{s.shape}"
+        )
+    if s.shape[1] < 4:
+        raise ValueError(
+            f"need at least 4 draws per chain for an ESS, got {s.shape[1]}"
+        )
+    if not np.all(np.isfinite(s)):
+        raise ValueError("samples contain NaN or infinite values")
+
+    def ess_mean(a: np.ndarray) -> float:
+        return float(ess(a, method="mean", chain_axis=0, draw_axis=1))
+
+    n_eff = ess_mean(s)
+    base = moments(s.reshape(-1), n_eff=n_eff)
     # the variance's SE uses the ESS of the squared deviations
+    dev2 = (s - s.mean()) ** 2
     var_se = float(
-        np.sqrt(max(np.mean((s - s.mean()) ** 4) - base.var**2, 0.0) / ess_sq)
+        np.sqrt(max(np.mean(dev2**2) - base.var**2, 0.0) / ess_mean(dev2))
     )
-    return Moments(base.mean, base.mean_se, base.var, var_se, ess)
+    return Moments(base.mean, base.mean_se, base.var, var_se, n_eff)
 
 
 def covariance_se(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
@@ -147,6 +168,39 @@ def fmt_pm(value: float, se: float, digits: int | None = None) -> str:
     return f"{value:.{digits}f} ± {se:.{digits}f}"
 
 
+def versus_exact(
+    est: Moments,
+    mean: float,
+    var: float,
+    name: str = "y",
+    label: str = "estimate",
+) -> dict[tuple[str, str], float | str]:
+    """One row of a table that sets sampled moments beside their exact values.
+
+    For the mean and the variance of ``name``: the estimate as
+    ``value ± se``, the exact value, and ``|z|``, the distance between them
+    in standard errors. The keys are two-level column labels, so that
+    ``pandas.DataFrame.from_dict({row: versus_exact(...)}, orient="index")``
+    makes a narrow table with a two-row header.
+
+    Example:
+        >>> row = versus_exact(Moments(4.03, 0.02, 2.96, 0.05, 8000), 4, 3)
+        >>> row[("mean of y", "estimate")]
+        '4.03 ± 0.02'
+        >>> round(row[("variance of y", "|z|")], 6)
+        0.8
+    """
+    zm, zv = est.z_scores(mean, var)
+    return {
+        (f"mean of {name}", label): fmt_pm(est.mean, est.mean_se),
+        (f"mean of {name}", "exact"): float(mean),
+        (f"mean of {name}", "|z|"): zm,
+        (f"variance of {name}", label): fmt_pm(est.var, est.var_se),
+        (f"variance of {name}", "exact"): float(var),
+        (f"variance of {name}", "|z|"): zv,
+    }
+
+
 def energy_test(
     a: np.ndarray, b: np.ndarray, num_permutations: int = 200, seed: int = 0
 ) -> tuple[float, float]:
@@ -155,7 +209,13 @@ def energy_test(
     The energy distance (Székely and Rizzo) is zero exactly when two
     distributions are equal; its permutation p-value is the share of random
     relabellings of the pooled draws whose statistic is at least the observed
-    one. Rows are points.
+    one (the observed labelling counted too). Rows are points.
+
+    The statistic is ``n m / (n + m)`` times
+    ``2 E|A - B| - E|A - A'| - E|B - B'|`` with the expectations taken over
+    the draws. All relabellings are scored with one product of the matrix of
+    pairwise distances, ``O((n + m)^2)`` memory and
+    ``O((n + m)^2 num_permutations)`` time.
 
     Returns:
         ``(statistic, p_value)``.
@@ -171,27 +231,44 @@ def energy_test(
         >>> same[1] > 0.05, shifted[1] < 0.01
         (True, True)
     """
+    from scipy.spatial.distance import cdist
+
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
     a = a[:, None] if a.ndim == 1 else a
     b = b[:, None] if b.ndim == 1 else b
-    pooled = np.concatenate([a, b])
+    if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[1]:
+        raise ValueError(
+            "a and b must be points in the same dimension, shaped (n, d) and "
+            f"(m, d), got {a.shape} and {b.shape}"
+        )
     n, m = len(a), len(b)
-    sq = np.sum(pooled**2, axis=1)
-    dist = np.sqrt(
-        np.maximum(sq[:, None] + sq[None, :] - 2 * pooled @ pooled.T, 0.0)
-    )
-
+    if n < 2 or m < 2:
+        raise ValueError(f"need at least two points each, got {n} and {m}")
+    if num_permutations < 1:
+        raise ValueError(
+            f"num_permutations must be at least 1, got {num_permutations!r}"
+        )
+    pooled = np.concatenate([a, b])
+    if not np.all(np.isfinite(pooled)):
+        raise ValueError("a and b must hold finite numbers only")
+    dist = cdist(pooled, pooled)
+    # Row 0 labels the observed split, the other rows random relabellings:
+    # 1 for the points labelled a. With l such a row, D the distances,
+    # r = D 1 and T = 1'D1: the sums of distances within a, between a and b
+    # and within b are l'Dl, l'r - l'Dl and T - 2 l'r + l'Dl.
     rng = np.random.default_rng(seed)
+    # a uniformly random n-subset per row: the n smallest of uniform keys
+    in_a = np.argpartition(rng.random((num_permutations, n + m)), n, axis=1)
     labels = np.zeros((num_permutations + 1, n + m))
     labels[0, :n] = 1.0
-    for k in range(1, num_permutations + 1):
-        labels[k, rng.permutation(n + m)[:n]] = 1.0
-    in_a, in_b = labels, 1.0 - labels
-    da = dist @ in_a.T  # (n+m, K): sums of distances to the points labelled a
-    s_aa = np.einsum("ik,ki->i", in_a, da)
-    s_ab = np.einsum("ik,ki->i", in_b, da)
-    s_bb = np.einsum("ik,ki->i", in_b, dist @ in_b.T)
+    rows = np.arange(1, num_permutations + 1)[:, None]
+    labels[rows, in_a[:, :n]] = 1.0
+    r = dist.sum(axis=1)
+    s_aa = np.einsum("kn,nk->k", labels, dist @ labels.T)
+    lr = labels @ r
+    s_ab = lr - s_aa
+    s_bb = r.sum() - 2 * lr + s_aa
     stat = 2 * s_ab / (n * m) - s_aa / n**2 - s_bb / m**2
     stat *= n * m / (n + m)
     p_value = float((1 + np.sum(stat[1:] >= stat[0])) / (1 + num_permutations))

@@ -3,7 +3,10 @@
 The published numbers are those the chapter glued into the built book. Every
 sampled number is checked against the exact value computed here from
 ``causalbook.exact`` (not against the value the chapter glued next to it),
-within ``Z`` of its glued Monte Carlo standard error.
+within the chapter's stated tolerance, ``Z_TOL`` glued standard errors.
+Where the text says more (the largest deviation of a table, an estimate it
+calls low), the test checks that too; an estimate more than ``Z_COMMENT``
+standard errors off is allowed only where the text comments on it.
 """
 
 import math
@@ -13,6 +16,11 @@ import pytest
 from causalbook import exact, seeing
 from causalbook.models import LINEAR, MODELS
 
+#: The chapter's "agrees": within this many standard errors.
+Z_TOL = 3.0
+#: Farther than this, the text must say something.
+Z_COMMENT = 2.5
+#: For counts and checks the text makes no agreement claim about.
 Z = 4.5
 STEM = "02_seeing"
 X0 = 3.0
@@ -25,6 +33,15 @@ def g(glued):
 
 def seen(m: str):
     return exact.conditional(LINEAR[m], {"x": X0}).marginal("y")
+
+
+def z_of(g, name, truth):
+    """|estimate - truth| in the estimate's glued standard errors."""
+    return abs(g[name] - truth) / g[f"{name}_se"]
+
+
+def test_the_stated_tolerance(g):
+    assert g["ch2_z_tol"] == Z_TOL
 
 
 def test_exact_answer_in_the_prose(g):
@@ -65,16 +82,42 @@ def test_window_estimate_agrees_with_exact(g, m):
     w = seeing.window_exact(exact.joint(LINEAR[m]), X0, h)
     kept = g[f"ch2_window_{m}_kept"]
     assert abs(kept - n * w.prob) < Z * math.sqrt(n * w.prob * (1 - w.prob))
-    mean, mean_se = g[f"ch2_window_{m}_mean"], g[f"ch2_window_{m}_mean_se"]
-    var, var_se = g[f"ch2_window_{m}_var"], g[f"ch2_window_{m}_var_se"]
+    mean_se, var_se = g[f"ch2_window_{m}_mean_se"], g[f"ch2_window_{m}_var_se"]
     assert 0 < mean_se < 0.05 and 0 < var_se < 0.15
     # against what the window estimates exactly ...
-    assert abs(mean - w.mean) < Z * mean_se
-    assert abs(var - w.var) < Z * var_se
+    assert z_of(g, f"ch2_window_{m}_mean", w.mean) < Z_COMMENT
+    assert z_of(g, f"ch2_window_{m}_var", w.var) < Z_COMMENT
     # ... which is the exact conditional up to a bias well below the Monte
-    # Carlo error
+    # Carlo error; the text compares with the exact conditional
     assert abs(w.mean - seen(m).mean("y")) < 0.5 * mean_se
     assert g["ch2_window_bias_big"] == pytest.approx(w.bias)
+    zm = z_of(g, f"ch2_window_{m}_mean", seen(m).mean("y"))
+    zv = z_of(g, f"ch2_window_{m}_var", seen(m).var("y"))
+    # "every estimate is within <max> standard errors", inside the tolerance
+    assert max(zm, zv) <= g["ch2_window_max_z"] + 1e-9
+    assert g["ch2_window_max_z"] < Z_TOL
+
+
+def test_largest_window_deviation_is_the_tables(g):
+    zs = [
+        z_of(g, f"ch2_window_{m}_{k}", getattr(seen(m), k)("y"))
+        for m in MODELS
+        for k in ("mean", "var")
+    ]
+    assert g["ch2_window_max_z"] == pytest.approx(max(zs))
+
+
+def test_half_widths_the_best_ranges_over(g):
+    # "the figure's 16 half-widths, from 0.01 to 2, evenly spaced on a log
+    # scale"
+    assert (g["ch2_h_count"], g["ch2_h_min"], g["ch2_h_max"]) == (
+        16,
+        0.01,
+        2.0,
+    )
+    grid = [0.01 * 200 ** (i / 15) for i in range(16)]
+    for n in (1_000, 10_000, 100_000):
+        assert min(abs(g[f"ch2_best_h_{n}"] - h) for h in grid) < 1e-9
 
 
 @pytest.mark.parametrize("n", [1_000, 10_000, 100_000])
@@ -83,10 +126,7 @@ def test_window_error_agrees_with_exact_rmse(g, n):
         exact.joint(LINEAR["M1"]), X0, g[f"ch2_best_h_{n}"]
     )
     assert g[f"ch2_best_rmse_{n}_exact"] == pytest.approx(w.rmse(n))
-    assert (
-        abs(g[f"ch2_best_rmse_{n}"] - w.rmse(n))
-        < Z * g[f"ch2_best_rmse_{n}_se"]
-    )
+    assert z_of(g, f"ch2_best_rmse_{n}", w.rmse(n)) < Z_COMMENT
     assert g[f"ch2_reps_{n}"] * n <= g["ch2_n_big"]
 
 
@@ -109,20 +149,32 @@ def test_share_of_empty_windows(g):
     p_empty = w.prob_empty(1000)
     assert g["ch2_share_empty_forum_exact"] == pytest.approx(p_empty)
     se = math.sqrt(p_empty * (1 - p_empty) / g["ch2_reps_1000"])
-    assert abs(g["ch2_share_empty_forum"] - p_empty) < Z * se
+    assert abs(g["ch2_share_empty_forum"] - p_empty) < Z_COMMENT * se
 
 
 @pytest.mark.parametrize("m", MODELS)
 def test_nuts_posteriors_agree_with_exact(g, m):
     truth = seen(m)
-    mean, mean_se = g[f"ch2_nuts_{m}_mean"], g[f"ch2_nuts_{m}_mean_se"]
-    var, var_se = g[f"ch2_nuts_{m}_var"], g[f"ch2_nuts_{m}_var_se"]
-    assert 0 < mean_se < 0.06 and 0 < var_se < 0.15
-    assert abs(mean - truth.mean("y")) < Z * mean_se
-    assert abs(var - truth.var("y")) < Z * var_se
+    mean_se, var_se = g[f"ch2_nuts_{m}_mean_se"], g[f"ch2_nuts_{m}_var_se"]
+    assert 0 < mean_se < 0.04 and 0 < var_se < 0.1
+    zm = z_of(g, f"ch2_nuts_{m}_mean", truth.mean("y"))
+    zv = z_of(g, f"ch2_nuts_{m}_var", truth.var("y"))
+    # "each estimate within <max> standard errors"
+    assert max(zm, zv) <= g["ch2_nuts_max_z"] + 1e-9
+    assert max(zm, zv) < Z_COMMENT
     # the run is healthy: chains agree and mix
     assert abs(g[f"ch2_nuts_{m}_rhat"] - 1) < 0.01
     assert g[f"ch2_nuts_{m}_ess"] > 1000
+    assert g["ch2_nuts_min_ess"] <= g[f"ch2_nuts_{m}_ess"]
+    assert g[f"ch2_nuts_{m}_rhat"] <= g["ch2_nuts_max_rhat"]
+
+
+def test_nuts_standard_errors_are_arvizs(g):
+    # mean_se = sd / sqrt(ESS of the mean), ESS of the order of the draws
+    n = 2 * g["ch2_num_samples"]
+    for m in MODELS:
+        ess = g[f"ch2_nuts_{m}_var"] / g[f"ch2_nuts_{m}_mean_se"] ** 2
+        assert 0.2 * n < ess < 2 * n
 
 
 EPS = {"0p001": 1e-3, "0p05": 0.05, "1": 1.0}
@@ -140,10 +192,21 @@ def test_soft_model_3_agrees_with_its_exact_answer(g, label):
     assert g[f"ch2_soft_{label}_bias"] == pytest.approx(
         soft.mean("y") - seen("M3").mean("y")
     )
-    mean, mean_se = g[f"ch2_soft_{label}_mean"], g[f"ch2_soft_{label}_mean_se"]
-    var, var_se = g[f"ch2_soft_{label}_var"], g[f"ch2_soft_{label}_var_se"]
-    assert abs(mean - soft.mean("y")) < Z * mean_se
-    assert abs(var - soft.var("y")) < Z * var_se
+    zm = z_of(g, f"ch2_soft_{label}_mean", soft.mean("y"))
+    zv = z_of(g, f"ch2_soft_{label}_var", soft.var("y"))
+    # "the estimates agree with their soft models' exact values"
+    assert max(zm, zv) < Z_TOL
+    if label == "1":
+        # the text comments on the mean at eps = 1: "<z> standard errors
+        # low", "once in <odds> runs"
+        assert g["ch2_soft_1_mean"] < soft.mean("y")
+        assert g["ch2_soft_1_z"] == pytest.approx(zm)
+        assert g["ch2_soft_1_odds"] == pytest.approx(
+            1 / math.erfc(zm / math.sqrt(2))
+        )
+        assert zv < Z_COMMENT
+    else:
+        assert max(zm, zv) < Z_COMMENT
     assert g[f"ch2_soft_{label}_zsd"] == pytest.approx(soft.sd("z"))
     assert g[f"ch2_soft_{label}_divergences"] == 0
 
@@ -163,6 +226,12 @@ def test_tiny_eps_mixes_worse(g):
     # the thin ridge: a smaller step size and fewer effective draws of y
     assert g["ch2_soft_0p001_step"] < 0.5 * g["ch2_soft_0p05_step"]
     assert g["ch2_soft_0p001_ess"] < 0.5 * g["ch2_soft_0p05_ess"]
+    # ArviZ's rank plot: the multi-chain test flags eps = 0.001 only, and
+    # R-hat does not ("necessary, not sufficient")
+    assert g["ch2_rank_alpha"] == pytest.approx(0.01)
+    assert g["ch2_rank_p_0p001"] < g["ch2_rank_alpha"]
+    assert g["ch2_rank_p_0p05"] > g["ch2_rank_alpha"]
+    assert g["ch2_soft_0p001_rhat"] < 1.01
     # the adapted scale of z is much wider than its posterior standard
     # deviation
     assert g["ch2_soft_0p001_zscale"] > 2 * g["ch2_soft_0p001_zsd"]
@@ -176,26 +245,22 @@ def test_predictive_of_condition_is_not_conditioning(g, m):
     # a forward run of the conditioned model draws y from its prior given its
     # parents: x = 3 reaches y only where y comes after x (model 1)
     forward = exact.interventional(LINEAR[m], {"x": X0}).marginal("y")
-    mean, mean_se = g[f"ch2_pred_{m}_mean"], g[f"ch2_pred_{m}_mean_se"]
-    var, var_se = g[f"ch2_pred_{m}_var"], g[f"ch2_pred_{m}_var_se"]
-    assert abs(mean - forward.mean("y")) < Z * mean_se
-    assert abs(var - forward.var("y")) < Z * var_se
+    assert z_of(g, f"ch2_pred_{m}_mean", forward.mean("y")) < Z_COMMENT
+    assert z_of(g, f"ch2_pred_{m}_var", forward.var("y")) < Z_COMMENT
+    mean_se = g[f"ch2_pred_{m}_mean_se"]
     if m == "M1":
-        assert abs(mean - seen(m).mean("y")) < Z * mean_se
+        assert z_of(g, f"ch2_pred_{m}_mean", seen(m).mean("y")) < Z_COMMENT
     else:
         prior = exact.joint(LINEAR[m]).marginal("y")
         assert (forward.mean("y"), forward.var("y")) == pytest.approx(
             (prior.mean("y"), prior.var("y"))
         )
         # far from the conditional N(4, 3)
-        assert abs(mean - seen(m).mean("y")) > 50 * mean_se
+        assert abs(g[f"ch2_pred_{m}_mean"] - seen(m).mean("y")) > 50 * mean_se
 
 
 def test_exercise_importance_weights_repair_the_forward_run(g):
-    assert (
-        abs(g["ch2_ex_is_mean"] - seen("M2").mean("y"))
-        < Z * g["ch2_ex_is_mean_se"]
-    )
+    assert z_of(g, "ch2_ex_is_mean", seen("M2").mean("y")) < Z_COMMENT
     assert 0 < g["ch2_ex_is_ess"] < g["ch2_n_pred"]
 
 
@@ -210,10 +275,12 @@ def test_exercise_typical_value(g):
     assert g["ch2_ex_typical_exact_mean"] == pytest.approx(truth.mean("y"))
     # the window is not centred on a point mass: compare with what it estimates
     # exactly
-    assert (
-        abs(g["ch2_ex_typical_mean"] - w.mean)
-        < Z * g["ch2_ex_typical_mean_se"]
-    )
+    assert z_of(g, "ch2_ex_typical_mean", w.mean) < Z_COMMENT
+    # the ratio of window probabilities, and of densities (e^(9/2))
+    w3 = seeing.window_exact(exact.joint(LINEAR["M2"]), X0, h)
+    assert g["ch2_ex_typical_ratio"] == pytest.approx(w.prob / w3.prob)
+    assert g["ch2_ex_typical_density_ratio"] == pytest.approx(math.exp(4.5))
+    assert g["ch2_ex_typical_ratio"] < g["ch2_ex_typical_density_ratio"]
 
 
 def test_exercise_soft_z(g):
@@ -221,7 +288,10 @@ def test_exercise_soft_z(g):
         seeing.relax(LINEAR["M3"], {"x": 1.0}), {"x": X0}
     ).marginal("z")
     assert g["ch2_ex_soft_z_exact_mean"] == pytest.approx(z.mean("z"))
-    assert (
-        abs(g["ch2_ex_soft_z_mean"] - z.mean("z"))
-        < Z * g["ch2_ex_soft_z_mean_se"]
-    )
+    # the text: "<z> standard errors low, about as far as its estimate of
+    # the mean of y" (the same chains)
+    zz = z_of(g, "ch2_ex_soft_z_mean", z.mean("z"))
+    assert g["ch2_ex_soft_z_mean"] < z.mean("z")
+    assert g["ch2_ex_soft_z_z"] == pytest.approx(zz)
+    assert abs(zz - g["ch2_soft_1_z"]) < 1.0
+    assert zz < Z
