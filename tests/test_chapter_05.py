@@ -123,6 +123,22 @@ def test_every_glued_estimate_agrees_with_its_exact_value(g, queries, tol):
     assert len(estimates) >= 50
 
 
+def test_estimates_outside_the_tables_are_not_unusually_far(g, queries):
+    """Beyond 2.5 standard errors an estimate would need a sentence.
+
+    The summary tables' estimates have one (their count is glued and checked
+    below); every other estimate of the chapter must be closer.
+    """
+    truth = exact_values(queries)
+    far = {
+        n: abs(g[n] - truth[n]) / g[f"{n}_se"]
+        for n in truth
+        if not n.startswith("ch5_tab_")
+        and abs(g[n] - truth[n]) > 2.5 * g[f"{n}_se"]
+    }
+    assert not far, far
+
+
 def test_the_summary_tables_claims(g, queries, tol):
     """The counts the text quotes, recomputed from the glued estimates."""
     truth = exact_values(queries)
