@@ -66,6 +66,8 @@ __all__ = [
     "with_measurement_error",
     "soft_counterfactual",
     "side_by_side",
+    "descendants",
+    "single_world_suffices",
     "same_answer",
     "partition",
     "separated_pairs",
@@ -386,16 +388,25 @@ def soft_counterfactual(
     return counterfactual(measured, ev, do).marginal(*scm.order)
 
 
-def side_by_side(models: Mapping[str, Callable[[], Any]]) -> Model:
+def side_by_side(
+    models: Mapping[str, Callable[[], Any]], divider: str = ":"
+) -> Model:
     """One program that runs several models, their sites prefixed by label.
 
-    Each model's site names are prefixed by its label. The models share
-    nothing, so the joint distribution (and any posterior, when each is
-    conditioned) is the product of theirs: one NUTS run, or one compiled
-    sampler, serves all of them. Site ``"y"`` of the model labelled ``"M2"``
-    is called ``"M2/y"``. Apply ``do`` and ``condition`` to each model before
-    passing it here, with unprefixed names: a ``do`` outside would send its
-    fresh copy of the site through the prefixing twice.
+    Each model's site names are prefixed by its label and ``divider``. The
+    models share nothing, so the joint distribution (and any posterior, when
+    each is conditioned) is the product of theirs: one NUTS run, or one
+    compiled sampler, serves all of them. Site ``"y"`` of the model labelled
+    ``"M2"`` is called ``"M2:y"``. (NumPyro's ``scope`` handler, which does
+    the prefixing, divides with ``"/"`` by default; ArviZ stores draws in an
+    ``xarray.DataTree``, whose variable names cannot hold ``"/"``, hence
+    ``":"``.) Apply ``do`` and ``condition`` to each model before passing it
+    here, with unprefixed names: a ``do`` outside would send its fresh copy
+    of the site through the prefixing twice.
+
+    Raises:
+        ValueError: if ``divider`` is empty or contains ``"/"``, or if there
+            are no models.
 
     Example:
         >>> import jax
@@ -408,22 +419,98 @@ def side_by_side(models: Mapping[str, Callable[[], Any]]) -> Model:
         ... })
         >>> draws = sample(both, 100_000, jax.random.PRNGKey(0))
         >>> sorted(draws)
-        ['M1/x', 'M1/y', 'M2/x', 'M2/y']
-        >>> [round(float(draws[f"{m}/y"].mean()), 1) for m in ("M1", "M2")]
+        ['M1:x', 'M1:y', 'M2:x', 'M2:y']
+        >>> [round(float(draws[f"{m}:y"].mean()), 1) for m in ("M1", "M2")]
         [4.0, 1.0]
     """
     from numpyro import handlers
 
+    if not divider or "/" in divider:
+        raise ValueError(
+            f"divider must be a non-empty string without '/', got {divider!r}"
+            " (ArviZ cannot store variable names that contain '/')"
+        )
     models = dict(models)
+    if not models:
+        raise ValueError("side_by_side needs at least one model")
 
     def together():
         for label, model in models.items():
-            handlers.scope(model, prefix=label, divider="/")()
+            handlers.scope(model, prefix=label, divider=divider)()
 
     together.__name__ = together.__qualname__ = "side_by_side_" + "_".join(
         models
     )
     return together
+
+
+def descendants(scm: LinearGaussianSCM, v: str) -> set[str]:
+    """The variables downstream of ``v`` in the causal graph of ``scm``.
+
+    Those with a directed path from ``v``, ``v`` itself excluded (computed
+    with networkx).
+
+    Raises:
+        KeyError: if ``v`` is not a variable of ``scm``.
+
+    Example:
+        >>> from causalbook.models import LINEAR
+        >>> [sorted(descendants(LINEAR[m], "x")) for m in ("M1", "M2", "M3")]
+        [['y'], [], []]
+    """
+    import networkx as nx
+
+    if v not in scm.order:
+        raise KeyError(f"{scm.name} has no variable {v!r}; it has {scm.order}")
+    graph = nx.DiGraph(scm.edges())
+    graph.add_nodes_from(scm.order)
+    return set(nx.descendants(graph, v))
+
+
+def single_world_suffices(
+    scm: LinearGaussianSCM,
+    do: Mapping[str, float],
+    evidence: Mapping[str, float] | Sequence[str],
+) -> bool:
+    """Whether one world can hold a counterfactual query's evidence.
+
+    In a single-world intervention graph of ``do`` (NumPyro's
+    ``condition(do(model, do), evidence)``), each intervened variable ``v``
+    is split: a random half, which is the factual ``v`` and can be observed,
+    and the value set, which feeds ``v``'s children. Every variable
+    downstream of ``v`` then stands for its potential outcome under ``do``,
+    not for its factual value. The factual evidence fits in that one world
+    if and only if no evidence variable is downstream of an intervened one;
+    otherwise the query is cross-world and needs a twin network.
+
+    Args:
+        scm: the model, for its causal graph.
+        do: the counterfactual antecedent, ``{variable: value}``.
+        evidence: the variables seen (a mapping or a list of names).
+
+    Raises:
+        KeyError: if a variable of ``do`` or ``evidence`` is not in ``scm``.
+
+    Example (seen X = 1 and Y = 3; had X been 3):
+        >>> from causalbook.models import LINEAR
+        >>> [
+        ...     single_world_suffices(LINEAR[m], {"x": 3.0}, ["x", "y"])
+        ...     for m in ("M1", "M2", "M3")
+        ... ]
+        [False, True, True]
+        >>> single_world_suffices(LINEAR["M1"], {"x": 3.0}, ["x"])
+        True
+    """
+    _check_do(scm, do)
+    seen = list(evidence)
+    for v in seen:
+        if v not in scm.order:
+            raise KeyError(
+                f"{scm.name} has no variable {v!r} to observe; "
+                f"it has {scm.order}"
+            )
+    downstream = set().union(*(descendants(scm, v) for v in do))
+    return not downstream.intersection(seen)
 
 
 # --- comparing the models' answers -------------------------------------------

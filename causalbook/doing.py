@@ -14,19 +14,30 @@ The model NumPyro's ``do`` runs, graph surgery, intervention sweeps:
 * :func:`sweep` and :func:`slope`: the sampled effect of an intervention
   over a grid of values, and the slope of the sampled means with its
   standard error.
+* :func:`model_3_with_arrow`: model 3 plus an arrow X -> Y. Every strength
+  of the arrow gives the same observational P(X, Y, Z), and a different
+  P(Y | do(X = x)): the data cannot test the arrow (identifiability is
+  relative to the assumed graph).
+* :func:`source_eliding_warnings`: the source of a function (for example
+  NumPyro's ``do`` handler) with the messages of its warnings elided, so
+  that it fits the page.
 
 Example:
     >>> from causalbook import exact
     >>> from causalbook.models import LINEAR
     >>> split = node_split(LINEAR["M1"], {"x": 3.0})
-    >>> # x: fresh prior draws; y: computed from 3
+    >>> # x: fresh draws from its own equation; y: computed from 3
     >>> exact.joint(split, ["x", "y"])
     Gaussian(x, y: mean [0, 4], cov [1, 0; 0, 3])
 """
 
 from __future__ import annotations
 
+import ast
+import inspect
 import io
+import math
+import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -50,6 +61,8 @@ __all__ = [
     "surgery_figure",
     "sweep",
     "slope",
+    "model_3_with_arrow",
+    "source_eliding_warnings",
 ]
 
 #: The suffix NumPyro's ``do`` gives the renamed, intervened copy of a site.
@@ -290,3 +303,104 @@ def slope(
         raise ValueError("the xs are all equal: the slope is undefined")
     se = np.zeros_like(m) if ses is None else np.asarray(ses, dtype=float)
     return float(np.sum(c * m) / ss), float(np.sqrt(np.sum(c**2 * se**2)) / ss)
+
+
+def model_3_with_arrow(a: float) -> LinearGaussianSCM:
+    """Model 3 with an extra arrow X -> Y of strength ``a``.
+
+    The equations are ``Z := N_Z``, ``X := Z`` and
+    ``Y := a X + (1 - a) Z + 1 + sqrt(3) N_Y``. Since X equals Z in every
+    unit, Y is ``Z + 1 + sqrt(3) N_Y`` whatever ``a`` is: every ``a`` gives
+    exactly model 3's observational distribution of (X, Y, Z). Under
+    ``do(X = x)`` X no longer equals Z, and
+    ``P(Y | do(X = x)) = N(1 + a x, 3 + (1 - a)^2)``. ``a = 0`` is model 3;
+    ``a = 1/2`` is Exercise 1.2's model M4.
+
+    So observational data cannot test the missing arrow of model 3, and
+    under a graph that allows the arrow the effect of X is not identified
+    (X never varies apart from Z: positivity fails).
+
+    Args:
+        a: the strength of the direct effect of X on Y (a finite number).
+
+    Raises:
+        ValueError: if ``a`` is not a finite number.
+
+    Example:
+        >>> from causalbook import exact
+        >>> from causalbook.models import LINEAR
+        >>> m4 = model_3_with_arrow(0.5)
+        >>> m4.equation("y")
+        'y := 1 + 0.5 z + 0.5 x + 1.73205 N_y'
+        >>> exact.joint(m4)  # model 3's observational joint
+        Gaussian(z, x, y: mean [0, 0, 1], cov [1, 1, 1; 1, 1, 1; 1, 1, 4])
+        >>> exact.joint(LINEAR["M3"])
+        Gaussian(z, x, y: mean [0, 0, 1], cov [1, 1, 1; 1, 1, 1; 1, 1, 4])
+        >>> exact.interventional(m4, {"x": 3.0}).marginal("y")
+        Gaussian(y: mean 2.5, var 3.25)
+    """
+    try:
+        a = float(a)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"the strength a must be a number, got {a!r}"
+        ) from None
+    if not math.isfinite(a):
+        raise ValueError(f"the strength a must be finite, got {a!r}")
+    return LinearGaussianSCM(
+        name=f"M3 with an arrow X -> Y of strength {a:g}",
+        order=("z", "x", "y"),
+        intercepts={"y": 1.0},
+        coefficients={"x": {"z": 1.0}, "y": {"z": 1.0 - a, "x": a}},
+        noise_scales={"z": 1.0, "x": 0.0, "y": math.sqrt(3.0)},
+    )
+
+
+def _is_warning_call(node: ast.AST) -> bool:
+    func = node.func if isinstance(node, ast.Call) else None
+    return (
+        isinstance(func, ast.Attribute)
+        and func.attr == "warn"
+        and isinstance(func.value, ast.Name)
+        and func.value.id == "warnings"
+    )
+
+
+def source_eliding_warnings(obj: Callable) -> str:
+    """The source of ``obj``, dedented, with its warnings' messages elided.
+
+    Each call ``warnings.warn(...)`` that spans several lines is shown on
+    one line as ``warnings.warn(...)  # message elided``; every other line
+    is the installed source, unchanged. Used to print NumPyro's ``do``
+    handler within the page's width.
+
+    Args:
+        obj: a function, method or class whose source is available.
+
+    Example:
+        >>> from numpyro import handlers
+        >>> text = source_eliding_warnings(handlers.do.process_message)
+        >>> text.splitlines()[0]
+        'def process_message(self, msg: Message) -> None:'
+        >>> "warnings.warn(...)  # message elided" in text
+        True
+        >>> 'msg["name"] = msg["name"] + "__CF"' in text
+        True
+    """
+    source = textwrap.dedent(inspect.getsource(obj))
+    lines = source.splitlines()
+    spans = sorted(
+        (node.lineno, node.end_lineno)
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Call)
+        and _is_warning_call(node)
+        and node.end_lineno is not None
+        and node.end_lineno > node.lineno
+    )
+    for start, end in reversed(spans):
+        first = lines[start - 1]
+        indent = first[: len(first) - len(first.lstrip())]
+        lines[start - 1 : end] = [
+            f"{indent}warnings.warn(...)  # message elided"
+        ]
+    return "\n".join(lines).rstrip()

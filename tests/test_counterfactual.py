@@ -291,9 +291,9 @@ def test_side_by_side_prefixes_and_keeps_models_independent():
         }
     )
     tr = trace_of(both)
-    assert {n.split("/")[0] for n in tr} == set(MODELS)
+    assert {n.split(":")[0] for n in tr} == set(MODELS)
     np.testing.assert_allclose(
-        [float(tr[f"{m}/y_cf"]["value"]) for m in MODELS],
+        [float(tr[f"{m}:y_cf"]["value"]) for m in MODELS],
         [5.0, 3.0, 3.0],
         atol=1e-5,
     )
@@ -314,12 +314,108 @@ def test_side_by_side_nuts_gives_each_posterior():
     )
     mcmc.run(jax.random.PRNGKey(3))
     samples = mcmc.get_samples(group_by_chain=True)
-    assert sorted(samples) == ["M1/y", "M2/y", "M3/y"]
+    assert sorted(samples) == ["M1:y", "M2:y", "M3:y"]
     for m in MODELS:
         g = exact.conditional(LINEAR[m], {"x": 3.0})
-        assert stats.mcmc_moments(np.asarray(samples[f"{m}/y"])).agrees_with(
+        assert stats.mcmc_moments(np.asarray(samples[f"{m}:y"])).agrees_with(
             g.mean("y"), g.var("y"), z=Z
         )
+
+
+def test_side_by_side_posterior_goes_to_arviz():
+    """ArviZ's data tree rejects '/' in names: the ':' divider passes."""
+    models = {m: handlers.do(SAMPLE_SITE[m], {"x": 3.0}) for m in ("M1", "M2")}
+    post = condition_nuts(
+        cf.side_by_side(models),
+        {"M1:x": 1.0, "M2:x": 1.0},
+        jax.random.PRNGKey(4),
+        num_samples=500,
+    )
+    table = post.summary()
+    assert list(table.index) == ["M1:y", "M2:y"]
+    assert {"ess_bulk", "ess_tail", "r_hat"} <= set(table.columns)
+
+
+def test_side_by_side_checks_its_arguments():
+    with pytest.raises(ValueError, match="'/'"):
+        cf.side_by_side({"M1": SAMPLE_SITE["M1"]}, divider="/")
+    with pytest.raises(ValueError, match="divider"):
+        cf.side_by_side({"M1": SAMPLE_SITE["M1"]}, divider="")
+    with pytest.raises(ValueError, match="at least one model"):
+        cf.side_by_side({})
+    tr = trace_of(cf.side_by_side({"M1": SAMPLE_SITE["M1"]}, divider="."))
+    assert sorted(tr) == ["M1.x", "M1.y"]
+
+
+# --- one world or two --------------------------------------------------------
+def test_descendants():
+    assert cf.descendants(LINEAR["M1"], "x") == {"y"}
+    assert cf.descendants(LINEAR["M2"], "y") == {"x"}
+    assert cf.descendants(LINEAR["M3"], "z") == {"x", "y"}
+    assert cf.descendants(LINEAR["M3"], "y") == set()
+    with pytest.raises(KeyError, match="'w'"):
+        cf.descendants(LINEAR["M1"], "w")
+
+
+def test_single_world_suffices_checks_its_arguments():
+    with pytest.raises(KeyError, match="'w'"):
+        cf.single_world_suffices(LINEAR["M1"], {"w": 3.0}, ["x"])
+    with pytest.raises(KeyError, match="'w'"):
+        cf.single_world_suffices(LINEAR["M1"], {"x": 3.0}, ["w"])
+    # do(Y): X is downstream of Y in model 2 only
+    assert [
+        cf.single_world_suffices(LINEAR[m], {"y": 5.0}, SEEN) for m in MODELS
+    ] == [True, False, True]
+
+
+def single_world(m, evidence, do=None):
+    """condition(do(scm_m, do), evidence), traced once.
+
+    Returns the trace and the names of the sample sites left unobserved.
+    """
+    model = handlers.condition(
+        handlers.do(SAMPLE_SITE[m], data=do or {"x": 3.0}),
+        data=full_evidence(m, evidence),
+    )
+    tr = trace_of(model, 5)
+    latent = [
+        n
+        for n, s in tr.items()
+        if s["type"] == "sample" and not s["is_observed"]
+    ]
+    return tr, latent
+
+
+@pytest.mark.parametrize("m", MODELS)
+def test_single_world_answers_the_joint_evidence_question_iff_it_suffices(m):
+    """Seen X = 1 and Y = 3, had X been 3: one world is right in M2, M3.
+
+    Every sample site is observed, so the conditioned program's one run is
+    its posterior; its y is the factual Y in models 2 and 3 (not downstream
+    of X), which there equals Y had X been 3, and Y(3) itself in model 1.
+    """
+    tr, latent = single_world(m, SEEN)
+    assert latent == []
+    answer = float(tr["y"]["value"])
+    truth = exact.counterfactual(LINEAR[m], SEEN, {"x": 3.0}).mean("y")
+    right = answer == pytest.approx(truth)
+    assert right == cf.single_world_suffices(LINEAR[m], {"x": 3.0}, SEEN)
+    assert (answer, truth) == pytest.approx(
+        (3.0, 5.0) if m == "M1" else (3.0, 3.0)
+    )
+
+
+def test_single_world_is_wrong_when_evidence_is_downstream():
+    """Model 1, seen only Y = 3: the single world observes Y(3), not Y.
+
+    The true counterfactual is N(5.5, 0.75); the single world pins Y(3) at
+    the value seen.
+    """
+    assert not cf.single_world_suffices(LINEAR["M1"], {"x": 3.0}, ["y"])
+    tr, latent = single_world("M1", {"y": 3.0})
+    assert latent == ["x"] and float(tr["y"]["value"]) == 3.0
+    g = exact.counterfactual(LINEAR["M1"], {"y": 3.0}, {"x": 3.0})
+    assert (g.mean("y"), g.var("y")) == pytest.approx((5.5, 0.75))
 
 
 # --- comparing answers -------------------------------------------------------

@@ -4,6 +4,8 @@ The node-split model is the one NumPyro's do runs. Statistical tolerances are
 4.5 Monte Carlo standard errors with fixed seeds.
 """
 
+import warnings
+
 import jax
 import matplotlib
 import numpy as np
@@ -159,3 +161,85 @@ def test_slope_se_is_calibrated():
     _, se = doing.slope(xs, 0.25 * xs, ses)
     assert np.mean(slopes) == pytest.approx(0.25, abs=4 * se / np.sqrt(4000))
     assert np.std(slopes) == pytest.approx(se, rel=0.05)
+
+
+# --- model 3 with an arrow X -> Y ------------------------------------------
+@pytest.mark.parametrize("a", [0.0, 0.5, 1.0, -2.0])
+def test_model_3_with_arrow_has_model_3s_joint_and_its_own_effect(a):
+    m = doing.model_3_with_arrow(a)
+    assert m.parents("y") == (
+        ("z", "x") if a not in (0.0, 1.0) else (("z",) if a == 0.0 else ("x",))
+    )
+    same, m3 = exact.joint(m), exact.joint(LINEAR["M3"])
+    assert same.names == m3.names
+    np.testing.assert_allclose(same.mean_vector, m3.mean_vector, atol=1e-12)
+    np.testing.assert_allclose(same.covariance, m3.covariance, atol=1e-12)
+    for x in (-1.0, 3.0):
+        g = exact.interventional(m, {"x": x})
+        assert (g.mean("y"), g.var("y")) == pytest.approx(
+            (1 + a * x, 3 + (1 - a) ** 2)
+        )
+
+
+def test_model_3_with_arrow_at_zero_is_model_3():
+    m0, m3 = doing.model_3_with_arrow(0.0), LINEAR["M3"]
+    for v in m3.order:
+        assert m0.equation(v) == m3.equation(v)
+
+
+def test_model_3_with_arrow_sampled_agrees():
+    """Forward draws of the arrow model under do(X = 3) match exact."""
+    from causalbook.sampling import sample
+
+    scm = doing.model_3_with_arrow(0.5)
+
+    def model():
+        import numpyro
+        import numpyro.distributions as dist
+
+        z = numpyro.sample("z", dist.Normal(0.0, 1.0))
+        x = numpyro.sample("x", dist.Delta(z))
+        numpyro.sample("y", dist.Normal(0.5 * x + 0.5 * z + 1, np.sqrt(3.0)))
+
+    for do in (None, {"x": 3.0}):
+        y = sample(model, 100_000, jax.random.PRNGKey(8), do=do)["y"]
+        g = exact.joint(scm) if do is None else exact.interventional(scm, do)
+        assert stats.moments(y).agrees_with(g.mean("y"), g.var("y"), Z)
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), "half", None])
+def test_model_3_with_arrow_rejects_bad_strengths(bad):
+    with pytest.raises(ValueError, match="strength a"):
+        doing.model_3_with_arrow(bad)
+
+
+# --- printing a handler's source --------------------------------------------
+def test_source_eliding_warnings_of_numpyros_do():
+    import inspect
+    import textwrap
+
+    text = doing.source_eliding_warnings(handlers.do.process_message)
+    lines = text.splitlines()
+    assert max(map(len, lines)) <= 77  # fits the page column
+    elided = [ln.strip() for ln in lines if "warnings.warn" in ln]
+    assert elided == ["warnings.warn(...)  # message elided"]
+    original = textwrap.dedent(
+        inspect.getsource(handlers.do.process_message)
+    ).splitlines()
+    # every other line is NumPyro's own, in order
+    kept = [ln for ln in lines if "warnings.warn(...)" not in ln]
+    it = iter(original)
+    assert all(any(ln == o for o in it) for ln in kept)
+    assert "multiple times" not in text
+
+
+def test_source_eliding_warnings_leaves_other_code_alone():
+    def f(a):
+        """Doc."""
+        warnings.warn("short", stacklevel=2)
+        return a + 1
+
+    text = doing.source_eliding_warnings(f)
+    # a one-line call is kept as is
+    assert 'warnings.warn("short", stacklevel=2)' in text
+    assert text.splitlines()[0] == "def f(a):"
