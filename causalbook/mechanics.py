@@ -317,16 +317,22 @@ class Agreement:
         return est
 
     def glue(
-        self, prefix: str, est: Moments, target: Gaussian, name: str
+        self,
+        prefix: str,
+        est: Moments,
+        target: Gaussian,
+        name: str,
+        label: str | None = None,
     ) -> Moments:
         """Glue ``est`` under ``prefix`` (``report.glue_moments``), check it.
 
+        ``label`` names the estimate for readers (default: ``prefix``).
         Returns ``est``, so a computing line can do both:
         ``est = checks.glue("ch4_fix_M1", post.moments("y"), exact, "y")``.
         """
         from causalbook.report import glue_moments
 
-        self.check(prefix, est, target, name)
+        self.check(prefix if label is None else label, est, target, name)
         return glue_moments(prefix, est)
 
     def all_within(self) -> bool:
@@ -549,12 +555,16 @@ def code_without_docstring(fn: Callable[..., Any]) -> str:
     return "\n".join(lines).rstrip()
 
 
-def source_to_fit(obj: Any, width: int = PAGE_WIDTH) -> str:
+def source_to_fit(
+    obj: Any, width: int = PAGE_WIDTH, docstring: bool = True
+) -> str:
     """The source of ``obj``, dedented and re-wrapped to ``width`` columns.
 
     The code is reformatted by ruff (``ruff format``, which changes only
-    layout: line breaks, brackets, quotes), so that NumPyro's own source,
-    printed in a chapter, fits the page column. The words are the source's.
+    layout: line breaks, brackets, quotes), so that NumPyro's own source, or
+    a model's, printed in a chapter, fits the page column. The words are the
+    source's; with ``docstring=False`` the docstring is left out (as by
+    :func:`code_without_docstring`).
 
     Raises:
         RuntimeError: ruff is not installed (it is in the book's
@@ -569,8 +579,19 @@ def source_to_fit(obj: Any, width: int = PAGE_WIDTH) -> str:
         'def process_message(self, msg: Message) -> None:'
         >>> max(len(line) for line in code.splitlines()) <= 60
         True
+        >>> from causalbook.models import scm_2
+        >>> print(source_to_fit(scm_2, docstring=False))
+        def scm_2():
+            y = numpyro.sample("y", dist.Normal(1.0, 2.0))
+            x = numpyro.sample(
+                "x", dist.Normal((y - 1.0) / 4.0, jnp.sqrt(3.0) / 2.0)
+            )
+            return x, y
     """
-    source = textwrap.dedent(inspect.getsource(obj))
+    if docstring:
+        source = textwrap.dedent(inspect.getsource(obj))
+    else:
+        source = code_without_docstring(obj) + "\n"
     ruff = _ruff_executable()
     done = subprocess.run(
         [ruff, "format", "--isolated", f"--line-length={int(width)}", "-"],

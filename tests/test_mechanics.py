@@ -298,6 +298,16 @@ def test_source_to_fit_changes_only_the_layout(obj):
         assert comment in code
 
 
+@pytest.mark.parametrize("model", [model_02, scm_1, scm_2])
+def test_source_to_fit_without_the_docstring(model):
+    code = source_to_fit(model, docstring=False)
+    assert max(len(line) for line in code.splitlines()) <= PAGE_WIDTH
+    assert ast.dump(ast.parse(code)) == ast.dump(
+        ast.parse(code_without_docstring(model))
+    )
+    assert '"""' not in code
+
+
 def a_function_with_a_long_string():
     return "a string far too long to be broken over lines by any formatter"
 
@@ -399,4 +409,10 @@ def test_agreement_glue_returns_the_estimate_and_checks_it():
     checks = Agreement()
     e = est()
     assert checks.glue("ch0_demo", e, SEEING, "y") is e
-    assert [c.label for c in checks.records] == ["ch0_demo", "ch0_demo"]
+    assert checks.glue("ch0_other", e, SEEING, "y", label="M1, NUTS") is e
+    assert [c.label for c in checks.records] == [
+        "ch0_demo",
+        "ch0_demo",
+        "M1, NUTS",
+        "M1, NUTS",
+    ]
