@@ -200,7 +200,9 @@ def style_verdicts(table: pd.DataFrame) -> Styler:
     """``table`` with each cell that holds a verdict shaded by its colour.
 
     The shaded cells get dark text too, so they stay legible when the page
-    is in dark mode. Other cells are left as they are.
+    is in dark mode. Other cells are left as they are, and the table keeps
+    pandas' ``dataframe`` class, so the book's theme lays it out (padding,
+    stripes, dark mode) like every other table.
 
     Example:
         >>> import pandas as pd
@@ -219,7 +221,7 @@ def style_verdicts(table: pd.DataFrame) -> Styler:
             )
         return ""
 
-    return table.style.map(shade)
+    return table.style.map(shade).set_table_attributes('class="dataframe"')
 
 
 class AgreementCheck(NamedTuple):

@@ -341,6 +341,7 @@ def test_style_verdicts_shades_only_verdict_cells():
         assert VERDICT_BACKGROUNDS[v] in html
     # dark text on the light cells, so dark mode keeps them legible
     assert html.count("color: #222222") == len(VERDICTS)
+    assert 'class="dataframe"' in html  # laid out like other tables
     assert set(VERDICT_COLORS) == set(VERDICT_BACKGROUNDS) == set(VERDICTS)
 
 
