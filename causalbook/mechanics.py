@@ -17,6 +17,14 @@ and ``do`` change only messages whose type is ``"sample"``.
   book quotes.
 * :func:`code_without_docstring`: a function's source with its docstring
   left out, to show a model's code in a chapter.
+* :func:`source_to_fit`: a function's source re-wrapped by ruff to fit the
+  page column, to print NumPyro's own code; :func:`error_text`: an error's
+  name and message wrapped to the same width.
+* :func:`style_verdicts` and :data:`VERDICT_COLORS`: a table's verdict cells
+  shaded, and the colours the figures use for the three verdicts.
+* :class:`Agreement`: every sampled estimate a chapter says agrees with an
+  exact answer, glued and checked, and how far each one is (in standard
+  errors) from its exact value.
 
 Example:
     >>> from numpyro.handlers import condition, seed
@@ -39,25 +47,44 @@ from __future__ import annotations
 
 import ast
 import inspect
+import math
+import shutil
+import subprocess
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpyro
 from numpyro.primitives import Messenger
 
 from causalbook.exact import Gaussian
-from causalbook.stats import Moments
+from causalbook.stats import Moments, fmt_pm
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+    from pandas.io.formats.style import Styler
 
 __all__ = [
     "LoggedMessage",
     "MessageLog",
     "verdict",
     "VERDICTS",
+    "VERDICT_COLORS",
+    "VERDICT_BACKGROUNDS",
+    "style_verdicts",
+    "Agreement",
+    "AgreementCheck",
     "numpyro_source_url",
     "code_without_docstring",
+    "source_to_fit",
+    "error_text",
+    "PAGE_WIDTH",
 ]
+
+#: The widest line, in characters, that a printed output or a code block
+#: shows without scrolling in the book's page column at a 1280-px window.
+PAGE_WIDTH = 77
 
 
 class LoggedMessage(NamedTuple):
@@ -153,6 +180,241 @@ class MessageLog(Messenger):
 
 #: The three marks of a cell in the user's table, from best to worst.
 VERDICTS: tuple[str, ...] = ("right", "right by accident", "wrong")
+
+#: The verdicts' colours for text and lines (dark enough on white).
+VERDICT_COLORS: dict[str, str] = {
+    "right": "#1b7837",
+    "right by accident": "#b35806",
+    "wrong": "#b2182b",
+}
+
+#: The verdicts' colours for table cells (light, with dark text on them).
+VERDICT_BACKGROUNDS: dict[str, str] = {
+    "right": "#cfe8d5",
+    "right by accident": "#fbe3b8",
+    "wrong": "#f6c6bd",
+}
+
+
+def style_verdicts(table: pd.DataFrame) -> Styler:
+    """``table`` with each cell that holds a verdict shaded by its colour.
+
+    The shaded cells get dark text too, so they stay legible when the page
+    is in dark mode. Other cells are left as they are, and the table keeps
+    pandas' ``dataframe`` class, so the book's theme lays it out (padding,
+    stripes, dark mode) like every other table.
+
+    Example:
+        >>> import pandas as pd
+        >>> styled = style_verdicts(
+        ...     pd.DataFrame({"verdict": ["right", "wrong"], "n": [1, 2]})
+        ... )
+        >>> "#f6c6bd" in styled.to_html()
+        True
+    """
+
+    def shade(value: Any) -> str:
+        if isinstance(value, str) and value in VERDICT_BACKGROUNDS:
+            return (
+                f"background-color: {VERDICT_BACKGROUNDS[value]}; "
+                "color: #222222"
+            )
+        return ""
+
+    return table.style.map(shade).set_table_attributes('class="dataframe"')
+
+
+class AgreementCheck(NamedTuple):
+    """One sampled number compared with its exact value.
+
+    Attributes:
+        label: what was estimated (the glue prefix of the estimate).
+        moment: ``"mean"`` or ``"variance"``.
+        estimate: the sampled value.
+        se: its Monte Carlo (or posterior) standard error.
+        exact: the exact value it estimates.
+    """
+
+    label: str
+    moment: str
+    estimate: float
+    se: float
+    exact: float
+
+    @property
+    def z(self) -> float:
+        """How many standard errors the estimate is from the exact value."""
+        return abs(self.estimate - self.exact) / self.se
+
+
+class Agreement:
+    """The sampled estimates a chapter says agree with exact answers.
+
+    Each :meth:`check` (or :meth:`glue`, which also glues the estimate with
+    :func:`causalbook.report.glue_moments`) records a sampled mean and
+    variance next to the exact values they estimate. At the end the chapter
+    can say, truthfully, how close they all are: within ``z`` standard errors
+    (:meth:`all_within`), which of them lie beyond ``flag`` standard errors
+    (:meth:`flagged`), and how many that many estimates would put there by
+    chance alone (:meth:`expected_beyond_flag`); :meth:`describe` says it in
+    a sentence.
+
+    Args:
+        z: the tolerance the chapter states, in standard errors.
+        flag: the distance, in standard errors, beyond which an estimate is
+            named in :meth:`describe` (it is unusual, though not wrong).
+
+    Example:
+        >>> from causalbook.exact import conditional
+        >>> from causalbook.models import LINEAR
+        >>> seeing = conditional(LINEAR["M1"], {"x": 3.0})  # y ~ N(4, 3)
+        >>> checks = Agreement(z=4.5)
+        >>> est = checks.check(
+        ...     "demo", Moments(4.03, 0.01, 3.0, 0.02, 1e5), seeing, "y"
+        ... )
+        >>> [round(c.z, 2) for c in checks.records]
+        [3.0, 0.0]
+        >>> checks.all_within(), [c.label for c in checks.flagged()]
+        (True, ['demo'])
+        >>> print(checks.describe())  # doctest: +NORMALIZE_WHITESPACE
+        All 2 sampled means and variances compared with an exact value lie
+        within 4.5 standard errors of it. One lies beyond 2.5: demo (mean,
+        3.0 standard errors); among 2 estimates, chance alone puts about
+        0.025 that far.
+    """
+
+    def __init__(self, z: float = 4.5, flag: float = 2.5) -> None:
+        if not (z > 0 and flag > 0):
+            raise ValueError(
+                f"z and flag must be positive numbers of standard errors, "
+                f"got z={z!r}, flag={flag!r}"
+            )
+        self.z, self.flag = float(z), float(flag)
+        self.records: list[AgreementCheck] = []
+
+    def check(
+        self, label: str, est: Moments, target: Gaussian, name: str
+    ) -> Moments:
+        """Record ``est`` (of ``name``) against ``target``; return ``est``.
+
+        Raises:
+            ValueError: ``label`` was checked before, or a standard error is
+                not positive (then no distance can be measured).
+        """
+        if any(r.label == label for r in self.records):
+            raise ValueError(f"{label!r} was already checked")
+        if not (est.mean_se > 0 and est.var_se > 0):
+            raise ValueError(
+                f"{label!r}: standard errors must be positive, got "
+                f"{est.mean_se!r} and {est.var_se!r}"
+            )
+        self.records += [
+            AgreementCheck(
+                label, "mean", est.mean, est.mean_se, target.mean(name)
+            ),
+            AgreementCheck(
+                label, "variance", est.var, est.var_se, target.var(name)
+            ),
+        ]
+        return est
+
+    def glue(
+        self,
+        prefix: str,
+        est: Moments,
+        target: Gaussian,
+        name: str,
+        label: str | None = None,
+    ) -> Moments:
+        """Glue ``est`` under ``prefix`` (``report.glue_moments``), check it.
+
+        ``label`` names the estimate for readers (default: ``prefix``).
+        Returns ``est``, so a computing line can do both:
+        ``est = checks.glue("ch4_fix_M1", post.moments("y"), exact, "y")``.
+        """
+        from causalbook.report import glue_moments
+
+        self.check(prefix if label is None else label, est, target, name)
+        return glue_moments(prefix, est)
+
+    def all_within(self) -> bool:
+        """Whether every recorded estimate is within ``z`` standard errors."""
+        return all(r.z <= self.z for r in self.records)
+
+    def farthest(self) -> AgreementCheck:
+        """The recorded estimate farthest from its exact value."""
+        if not self.records:
+            raise ValueError("nothing was checked yet")
+        return max(self.records, key=lambda r: r.z)
+
+    def flagged(self) -> list[AgreementCheck]:
+        """The estimates beyond ``flag`` standard errors, farthest first."""
+        return sorted(
+            (r for r in self.records if r.z > self.flag),
+            key=lambda r: -r.z,
+        )
+
+    def expected_beyond_flag(self) -> float:
+        """How many of the estimates chance alone puts beyond ``flag``.
+
+        For normally distributed errors: the number of estimates times
+        ``P(|N(0, 1)| > flag)`` (about 1.2% at 2.5).
+        """
+        return len(self.records) * math.erfc(self.flag / math.sqrt(2))
+
+    def describe(self) -> str:
+        """One or two sentences on how close the estimates are.
+
+        Raises:
+            ValueError: nothing was checked, or an estimate is farther than
+                ``z`` standard errors (the chapter's claim would be false).
+        """
+        if not self.records:
+            raise ValueError("nothing was checked yet")
+        if not self.all_within():
+            far = self.farthest()
+            raise ValueError(
+                f"{far.label} ({far.moment}) is {far.z:.1f} standard errors "
+                f"from its exact value, beyond the stated {self.z:g}"
+            )
+        n = len(self.records)
+        text = (
+            f"All {n} sampled means and variances compared with an exact "
+            f"value lie within {self.z:g} standard errors of it."
+        )
+        flagged = self.flagged()
+        if not flagged:
+            return text + (
+                f" None lies beyond {self.flag:g}; the farthest is "
+                f"{self.farthest().z:.1f} standard errors away."
+            )
+        count = "One lies" if len(flagged) == 1 else f"{len(flagged)} lie"
+        names = "; ".join(
+            f"{r.label} ({r.moment}, {r.z:.1f} standard errors)"
+            for r in flagged
+        )
+        return text + (
+            f" {count} beyond {self.flag:g}: {names}; among {n} estimates, "
+            f"chance alone puts about {self.expected_beyond_flag():.2g} that "
+            f"far."
+        )
+
+    def table(self) -> pd.DataFrame:
+        """Every check as a row: estimate ± SE, exact value, distance."""
+        import pandas as pd
+
+        return pd.DataFrame(
+            [
+                {
+                    "estimate": r.label,
+                    "moment": r.moment,
+                    "sampled": fmt_pm(r.estimate, r.se),
+                    "exact": f"{r.exact:g}",
+                    "SEs away": round(r.z, 1),
+                }
+                for r in self.records
+            ]
+        )
 
 
 def verdict(
@@ -293,3 +555,97 @@ def code_without_docstring(fn: Callable[..., Any]) -> str:
         doc = body[0]
         lines = lines[: doc.lineno - 1] + lines[doc.end_lineno :]
     return "\n".join(lines).rstrip()
+
+
+def source_to_fit(
+    obj: Any, width: int = PAGE_WIDTH, docstring: bool = True
+) -> str:
+    """The source of ``obj``, dedented and re-wrapped to ``width`` columns.
+
+    The code is reformatted by ruff (``ruff format``, which changes only
+    layout: line breaks, brackets, quotes), so that NumPyro's own source, or
+    a model's, printed in a chapter, fits the page column. The words are the
+    source's; with ``docstring=False`` the docstring is left out (as by
+    :func:`code_without_docstring`).
+
+    Raises:
+        RuntimeError: ruff is not installed (it is in the book's
+            requirements).
+        ValueError: ruff cannot parse the code, or a line (a long string, a
+            comment) still does not fit in ``width``.
+
+    Example:
+        >>> from numpyro.handlers import condition
+        >>> code = source_to_fit(condition.process_message, width=60)
+        >>> code.splitlines()[0]
+        'def process_message(self, msg: Message) -> None:'
+        >>> max(len(line) for line in code.splitlines()) <= 60
+        True
+        >>> from causalbook.models import scm_2
+        >>> print(source_to_fit(scm_2, docstring=False))
+        def scm_2():
+            y = numpyro.sample("y", dist.Normal(1.0, 2.0))
+            x = numpyro.sample(
+                "x", dist.Normal((y - 1.0) / 4.0, jnp.sqrt(3.0) / 2.0)
+            )
+            return x, y
+    """
+    if docstring:
+        source = textwrap.dedent(inspect.getsource(obj))
+    else:
+        source = code_without_docstring(obj) + "\n"
+    ruff = _ruff_executable()
+    done = subprocess.run(
+        [ruff, "format", "--isolated", f"--line-length={int(width)}", "-"],
+        input=source,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise ValueError(
+            f"ruff could not format the source of {obj!r}: "
+            f"{done.stderr.strip()}"
+        )
+    code = done.stdout.rstrip()
+    too_long = [line for line in code.splitlines() if len(line) > width]
+    if too_long:
+        raise ValueError(
+            f"{len(too_long)} line(s) of {obj!r} are still wider than "
+            f"{width} columns after formatting, e.g. {too_long[0]!r}"
+        )
+    return code
+
+
+def _ruff_executable() -> str:
+    try:
+        from ruff.__main__ import find_ruff_bin
+
+        return str(find_ruff_bin())
+    except (ImportError, FileNotFoundError):
+        found = shutil.which("ruff")
+        if found is None:
+            raise RuntimeError(
+                "ruff is needed to fit code to the page: pip install ruff "
+                "(it is pinned in the book's requirements.txt)"
+            ) from None
+        return found
+
+
+def error_text(err: BaseException, width: int = PAGE_WIDTH) -> str:
+    """An error's type and message, the message wrapped to ``width``.
+
+    For printing an error a chapter catches, so that it fits the page.
+
+    Example:
+        >>> print(error_text(ValueError("a " * 30), width=20))
+        ValueError:
+        a a a a a a a a a a
+        a a a a a a a a a a
+        a a a a a a a a a a
+    """
+    paragraphs = str(err).split("\n")
+    wrapped = "\n".join(
+        textwrap.fill(p, width, break_on_hyphens=False) for p in paragraphs
+    )
+    return f"{type(err).__name__}:\n{wrapped}"

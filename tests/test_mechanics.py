@@ -1,28 +1,38 @@
 """Tests of causalbook.mechanics.
 
-The message log, the verdict rule, source links and code display.
+The message log, the verdict rule and its colours, the agreement checks,
+source links, and code and errors shown to fit the page.
 """
 
 from __future__ import annotations
 
 import ast
 import inspect
+import textwrap
 from pathlib import Path
 
 import jax
 import numpy as np
 import numpyro
 import numpyro.distributions as dist
+import pandas as pd
 import pytest
 from numpyro import handlers as H
 
 from causalbook import exact
 from causalbook.mechanics import (
+    PAGE_WIDTH,
+    VERDICT_BACKGROUNDS,
+    VERDICT_COLORS,
     VERDICTS,
+    Agreement,
     LoggedMessage,
     MessageLog,
     code_without_docstring,
+    error_text,
     numpyro_source_url,
+    source_to_fit,
+    style_verdicts,
     verdict,
 )
 from causalbook.models import (
@@ -261,3 +271,149 @@ def test_code_without_docstring_leaves_other_code_alone():
         code_without_docstring(no_docstring)
         == inspect.getsource(no_docstring).rstrip()
     )
+
+
+# --- source_to_fit and error_text --------------------------------------------
+@pytest.mark.parametrize(
+    "obj",
+    [
+        H.condition.process_message,
+        H.do.process_message,
+        H.substitute.process_message,
+        MessageLog.postprocess_message,
+    ],
+)
+def test_source_to_fit_changes_only_the_layout(obj):
+    code = source_to_fit(obj)
+    assert max(len(line) for line in code.splitlines()) <= PAGE_WIDTH == 77
+    original = ast.parse(textwrap.dedent(inspect.getsource(obj)))
+    assert ast.dump(ast.parse(code)) == ast.dump(original)
+    # comments are kept too (ast drops them)
+    comments = [
+        line.split("#", 1)[1].strip()
+        for line in inspect.getsource(obj).splitlines()
+        if line.strip().startswith("#")
+    ]
+    for comment in comments:
+        assert comment in code
+
+
+@pytest.mark.parametrize("model", [model_02, scm_1, scm_2])
+def test_source_to_fit_without_the_docstring(model):
+    code = source_to_fit(model, docstring=False)
+    assert max(len(line) for line in code.splitlines()) <= PAGE_WIDTH
+    assert ast.dump(ast.parse(code)) == ast.dump(
+        ast.parse(code_without_docstring(model))
+    )
+    assert '"""' not in code
+
+
+def a_function_with_a_long_string():
+    return "a string far too long to be broken over lines by any formatter"
+
+
+def test_source_to_fit_refuses_what_cannot_fit():
+    assert source_to_fit(a_function_with_a_long_string, width=79)
+    with pytest.raises(ValueError, match="still wider than 40 columns"):
+        source_to_fit(a_function_with_a_long_string, width=40)
+
+
+def test_error_text_wraps_every_paragraph():
+    err = ValueError(
+        "condition: 'x' is a deterministic site, not a sample site; " * 4
+        + "\nsecond paragraph"
+    )
+    text = error_text(err, width=50)
+    lines = text.splitlines()
+    assert lines[0] == "ValueError:"
+    assert all(len(line) <= 50 for line in lines)
+    assert lines[-1] == "second paragraph"
+    assert " ".join(lines[1:-1]).split() == str(err).split("\n")[0].split()
+
+
+# --- verdict colours ---------------------------------------------------------
+def test_style_verdicts_shades_only_verdict_cells():
+    table = pd.DataFrame(
+        {"verdict": list(VERDICTS), "note": ["right-ish", "wrong!", "x"]}
+    )
+    html = style_verdicts(table).to_html()
+    for v in VERDICTS:
+        assert VERDICT_BACKGROUNDS[v] in html
+    # dark text on the light cells, so dark mode keeps them legible
+    assert html.count("color: #222222") == len(VERDICTS)
+    assert 'class="dataframe"' in html  # laid out like other tables
+    assert set(VERDICT_COLORS) == set(VERDICT_BACKGROUNDS) == set(VERDICTS)
+
+
+# --- Agreement ---------------------------------------------------------------
+SEEING = exact.conditional(LINEAR["M1"], {"x": 3.0})  # y ~ N(4, 3)
+
+
+def test_agreement_records_mean_and_variance_with_their_distance():
+    checks = Agreement(z=4.5)
+    e = est(mean=4.02, var=2.9, se=0.01)  # var_se = 0.02
+    assert checks.check("a", e, SEEING, "y") is e
+    (mean, var) = checks.records
+    assert (mean.moment, var.moment) == ("mean", "variance")
+    assert mean.z == pytest.approx(2.0) and var.z == pytest.approx(5.0)
+    assert not checks.all_within()
+    assert checks.farthest() is var
+    with pytest.raises(ValueError, match="5.0 standard errors"):
+        checks.describe()
+
+
+def test_agreement_flags_the_unusual_and_counts_what_chance_gives():
+    checks = Agreement(z=4.5, flag=2.5)
+    checks.check("near", est(mean=4.0, var=3.0), SEEING, "y")
+    checks.check("far", est(mean=4.03, var=3.0), SEEING, "y")
+    checks.check("farther", est(mean=4.04, var=3.0), SEEING, "y")
+    assert checks.all_within()
+    assert [c.label for c in checks.flagged()] == ["farther", "far"]
+    assert checks.expected_beyond_flag() == pytest.approx(
+        6 * 0.012419, rel=1e-3
+    )
+    text = checks.describe()
+    assert text.startswith("All 6 sampled means and variances")
+    assert "2 lie beyond 2.5: farther (mean, 4.0 standard errors)" in text
+    assert list(checks.table()) == [
+        "estimate",
+        "moment",
+        "sampled",
+        "exact",
+        "SEs away",
+    ]
+
+
+def test_agreement_says_when_nothing_is_unusual():
+    checks = Agreement()
+    checks.check("near", est(mean=4.001, var=3.0), SEEING, "y")
+    assert checks.flagged() == []
+    assert "None lies beyond 2.5; the farthest is 0.1" in checks.describe()
+
+
+def test_agreement_refuses_bad_input():
+    with pytest.raises(ValueError, match="must be positive"):
+        Agreement(z=0)
+    checks = Agreement()
+    with pytest.raises(ValueError, match="nothing was checked"):
+        checks.describe()
+    with pytest.raises(ValueError, match="nothing was checked"):
+        checks.farthest()
+    checks.check("a", est(), SEEING, "y")
+    with pytest.raises(ValueError, match="'a' was already checked"):
+        checks.check("a", est(), SEEING, "y")
+    with pytest.raises(ValueError, match="standard errors must be positive"):
+        checks.check("b", est(se=0.0), SEEING, "y")
+
+
+def test_agreement_glue_returns_the_estimate_and_checks_it():
+    checks = Agreement()
+    e = est()
+    assert checks.glue("ch0_demo", e, SEEING, "y") is e
+    assert checks.glue("ch0_other", e, SEEING, "y", label="M1, NUTS") is e
+    assert [c.label for c in checks.records] == [
+        "ch0_demo",
+        "ch0_demo",
+        "M1, NUTS",
+        "M1, NUTS",
+    ]
