@@ -11,11 +11,12 @@ STAMP  := $(VENV)/.installed
 PYTHON ?= $(shell command -v python3.12 2>/dev/null || command -v python3 2>/dev/null)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help setup graphviz chromium mathjax lint format book book-student test test-notebooks lab bench clean
+.PHONY: help setup graphviz chromium mathjax reveal lint format book book-student slides test test-notebooks lab bench clean
 
 help:
 	@echo "make book    build the executed site into _build/html (sets everything up first)"
 	@echo "make book-student  the same site with every exercise solution removed (_build/student/_build/html)"
+	@echo "make slides  one reveal.js deck per chapter, from the built book (_build/slides)"
 	@echo "make test    set up, lint, build the book strictly and run every test"
 	@echo "make lint    ruff: lint and format check of the package, tests, benchmarks and notebooks"
 	@echo "make format  ruff: format them in place"
@@ -68,6 +69,21 @@ $(MATHJAX)/.version-$(MATHJAX_VERSION):
 	  rm -rf $(MATHJAX); mkdir -p $(dir $(MATHJAX)); mv "$$tmp/package/es5" $(MATHJAX)
 	@touch $@
 
+# reveal.js draws the lecture slides (make slides): the npm registry's package, fetched at build
+# time like MathJax, into the git-ignored _build/vendor/ (not _vendor/, whose files the site serves).
+REVEAL_VERSION := 6.0.2
+REVEAL := _build/vendor/reveal.js
+reveal: $(REVEAL)/.version-$(REVEAL_VERSION)
+
+$(REVEAL)/.version-$(REVEAL_VERSION):
+	$(call apt_install,npm,npm,npm is missing to fetch reveal.js: install Node.js and npm (apt-get install npm; https://nodejs.org))
+	@tmp="$$(mktemp -d)"; trap 'rm -rf "$$tmp"' EXIT; \
+	  echo "fetching reveal.js $(REVEAL_VERSION) (npm pack reveal.js@$(REVEAL_VERSION))"; \
+	  (cd "$$tmp" && npm pack --silent reveal.js@$(REVEAL_VERSION) >/dev/null); \
+	  tar -xzf "$$tmp/reveal.js-$(REVEAL_VERSION).tgz" -C "$$tmp"; \
+	  rm -rf $(REVEAL); mkdir -p $(dir $(REVEAL)); mv "$$tmp/package/dist" $(REVEAL)
+	@touch $@
+
 # Debian's Chromium runs the browser tests (tests/test_site.py, through Playwright; never a downloaded browser).
 CHROMIUM ?= chromium
 chromium:
@@ -95,6 +111,23 @@ book-student: setup mathjax
 	c.setdefault("execute", {})["cache"] = str(Path("_build/.jupyter_cache").resolve()); \
 	yaml.safe_dump(c, open("$(STUDENT)/_config.yml", "w"), sort_keys=False, allow_unicode=True)'
 	$(VENV)/bin/jupyter-book build . --config $(STUDENT)/_config.yml --path-output $(STUDENT) --warningiserror --keep-going
+
+# The decks and PDFs are built beside the sites (_build/slides, _build/pdf); each built site links
+# them as slides/ and pdf/, the layout that the Pages workflow publishes, so that the chapter pages'
+# Slides buttons and the teaching guide's links work locally too.
+define link_materials
+@for pair in _build/html:../$(1) $(STUDENT)/_build/html:../../../$(1); do \
+  site="$${pair%%:*}"; if [ -d "$$site" ]; then ln -sfn "$${pair#*:}" "$$site/$(1)"; fi; \
+done
+endef
+
+# Lecture slides: one reveal.js deck per chapter, cut from the built chapters (the book's execution
+# cache: nothing runs again) by tools/build_slides.py; cells marked in the notebooks' metadata
+# (tools/slide_marks.json, applied by tools/apply_slide_marks.py).
+SLIDES := _build/slides
+slides: book reveal
+	$(PY) tools/build_slides.py --site _build/html --out $(SLIDES) --reveal $(REVEAL) --mathjax $(MATHJAX)
+	$(call link_materials,slides)
 
 # ruff lints and checks the formatting of causalbook/, tests/, benchmarks/, _ext/ and the notebooks
 # (configuration in pyproject.toml: 79 columns, so visible code fits the page column).
