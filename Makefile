@@ -98,21 +98,22 @@ book: setup mathjax
 
 # The student edition: the same site with every exercise solution removed, in _build/student/_build/html.
 # Its Binder, Colab and Thebe buttons open the `student` branch, where the Pages workflow publishes
-# the notebooks of `make student-notebooks` (no solutions), never the ones with solutions.
+# the notebooks of `make student-notebooks` (no solutions), and its download button those notebooks,
+# copied beside the chapter pages (html_extra_path); never the chapters with solutions.
 # sphinx-exercise's own `hide_solutions` cannot do it: with gated solutions it leaves their content on
 # the page and then fails on the leftover end marker. So the student config is _config.yml plus
-# _ext/student_edition.py (which removes the merged solution nodes), with page sources and .ipynb
-# downloads off (they hold the solutions); notebooks come from the main build's execution cache.
+# _ext/student_edition.py (which removes the merged solution nodes), with page sources off (they hold
+# the solutions); notebooks come from the main build's execution cache.
 STUDENT := _build/student
 STUDENT_BRANCH := student
-book-student: setup mathjax
+book-student: setup mathjax student-notebooks
 	@mkdir -p $(STUDENT)
 	$(PY) -c 'import yaml; from pathlib import Path; \
 	c = yaml.safe_load(open("_config.yml")); s = c.setdefault("sphinx", {}); \
 	s["local_extensions"] = {k: str(Path(v).resolve()) for k, v in (s.get("local_extensions") or {}).items()}; \
 	s["local_extensions"]["student_edition"] = str(Path("_ext").resolve()); \
-	s.setdefault("config", {}).update(student_edition=True, html_copy_source=False); \
-	c.setdefault("html", {})["use_download_button"] = False; \
+	s.setdefault("config", {}).update(student_edition=True, html_copy_source=False, \
+	  html_extra_path=[str(Path("_build/student-notebooks").resolve())]); \
 	c["title"] += " (student edition)"; \
 	c["repository"]["branch"] = "$(STUDENT_BRANCH)"; \
 	c.setdefault("execute", {})["cache"] = str(Path("_build/.jupyter_cache").resolve()); \

@@ -7,6 +7,8 @@ Loaded by _config.yml (``sphinx: local_extensions``). Three things:
 - The ``course-materials`` directive (in book/teaching.md) lists every
   chapter's deck, in the order of the table of contents, and the PDF
   editions. The student edition lists only the student PDF.
+- In the student edition, the download button of each chapter offers the
+  notebook without solutions, not the page's source.
 - Each chapter page marks where each notebook cell's content starts, with
   an HTML comment ``<!-- nb-cell ID -->`` (the cell's nbformat id), so that
   ``tools/build_slides.py`` can cut the executed, rendered page into cells.
@@ -147,6 +149,35 @@ def add_slides_button(app, pagename, templatename, context, doctree) -> None:
     )
 
 
+def student_downloads(app, pagename, templatename, context, doctree) -> None:
+    """In the student edition, download the chapter without solutions.
+
+    The page sources hold the solutions and are not published there; the
+    student notebooks (``make student-notebooks``) are, beside the chapter
+    pages (``html_extra_path``), and the download button offers them.
+    """
+    buttons = context.get("header_buttons")
+    if buttons is None or not getattr(app.config, "student_edition", False):
+        return
+    for group in buttons:
+        if group.get("label") != "download-buttons":
+            continue
+        kept = [b for b in group["buttons"] if b.get("type") != "link"]
+        if pagename in app.env.all_docs and is_notebook(app, pagename):
+            kept.insert(
+                0,
+                {
+                    "type": "link",
+                    "url": context["pathto"](f"{pagename}.ipynb", 1),
+                    "text": ".ipynb",
+                    "icon": "fas fa-code",
+                    "tooltip": "Download the notebook (without solutions)",
+                    "label": "download-notebook-button",
+                },
+            )
+        group["buttons"] = kept
+
+
 class course_materials(nodes.General, nodes.Element):
     """Placeholder, filled in once every chapter has been read."""
 
@@ -217,4 +248,5 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("doctree-resolved", mark_cells, priority=900)
     # after sphinx-book-theme's own header buttons (priority 501)
     app.connect("html-page-context", add_slides_button, priority=600)
+    app.connect("html-page-context", student_downloads, priority=600)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
