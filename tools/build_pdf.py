@@ -7,12 +7,14 @@ executed again), math typeset by the site's MathJax, and a title page, a table
 of contents with page numbers, numbered chapters, sections and figures, the
 bibliography at the end, page numbers in the footer and a PDF outline.
 
-It is printed twice by Debian's Chromium through Playwright: the first print
-says on which page each chapter and section starts (poppler's ``pdfinfo``
-reads the named destinations), the second prints the table of contents with
-those numbers. Links between pages of the book become links inside the PDF;
-links to anything else of the site (the slides, for instance) point at the
-published site, whose address comes from ``_config.yml``'s ``repository.url``.
+It is printed by Debian's Chromium through Playwright. Each print says on
+which page each chapter and section starts (poppler's ``pdfinfo`` reads the
+named destinations); when the table of contents showed other numbers, it is
+printed again with these (the numbers of the last run are kept in
+``_build/.pdf-pages/``, so an unchanged book is printed once). Links between
+pages of the book become links inside the PDF; links to anything else of the
+site (the slides, for instance) point at the published site, whose address
+comes from ``_config.yml``'s ``repository.url``.
 
 Nothing is loaded from the network: every request is answered from the built
 site or refused.
@@ -27,6 +29,7 @@ from __future__ import annotations
 import argparse
 import copy
 import html
+import json
 import mimetypes
 import os
 import re
@@ -138,22 +141,33 @@ class Book:
                 link["href"] = self.site_url + target[len(BASE) :]
 
     def article(self, page: str) -> Tag:
+        """The page's article, without what only a screen can use."""
         path = self.site / f"{page}.html"
-        soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
-        article = soup.select_one("article.bd-article")
-        if article is None:
+        page_html = path.read_text(encoding="utf-8")
+        # parse the article alone: the rest of the page is navigation
+        start = page_html.find('<article class="bd-article"')
+        end = page_html.find("</article>", start)
+        if start < 0 or end < 0:
             raise ValueError(f"{path}: no article.bd-article")
-        for junk in article.select(
-            "script, a.headerlink, details.above-input, .toggle-button"
-        ):
-            junk.decompose()
+        soup = BeautifulSoup(page_html[start : end + 10], "html.parser")
+        article = soup.article
+        junk = [
+            *article.find_all("script"),
+            *article.find_all("a", class_="headerlink"),
+            *article.find_all("details", class_="above-input"),
+            *article.find_all(class_="toggle-button"),
+        ]
+        for tag in junk:
+            tag.decompose()
         return article
 
     def document(self, title: str, subtitle: str, meta: dict) -> str:
         """The whole book as one HTML page, before page numbers."""
+        first_page = (self.site / f"{self.pages[0]}.html").read_text(
+            encoding="utf-8"
+        )
         head_soup = BeautifulSoup(
-            (self.site / f"{self.pages[0]}.html").read_text(encoding="utf-8"),
-            "html.parser",
+            first_page[: first_page.find("</head>") + 7], "html.parser"
         )
         head = []
         first = f"{BASE}{self.pages[0]}.html"
@@ -175,11 +189,10 @@ class Book:
         for page in self.pages:
             article = self.article(page)
             # the bibliography closes the book, wherever the site shows it
-            for section in article.find_all("section"):
-                if section.select_one(".citation-list") and section.find(
-                    ["h2", "h3"], recursive=False
-                ):
-                    references = (page, section.extract())
+            citations = article.find(class_="citation-list")
+            section = citations and citations.find_parent("section")
+            if section and section.find(["h2", "h3"], recursive=False):
+                references = (page, section.extract())
             self.rewrite(article, page)
             key = page_key(page)
             h1 = article.find("h1")
@@ -322,7 +335,16 @@ def print_edition(page, edition: Edition, title: str, root: Path) -> int:
     """Print one edition with an open Playwright page; return its length."""
     book = Book(edition.site, edition.site_url, root)
     skeleton = book.document(title, edition.subtitle, config(root))
-    document = {"html": skeleton.replace("{{toc}}", book.toc_html({}))}
+    # the pages of the last print, if any: when the book has not moved, the
+    # first print is already right and the only one
+    remembered = (
+        edition.out.parent.parent / ".pdf-pages" / f"{edition.out.stem}.json"
+    )
+    try:
+        numbers = json.loads(remembered.read_text())
+    except (OSError, ValueError):
+        numbers = {}
+    document = {"html": skeleton.replace("{{toc}}", book.toc_html(numbers))}
     page.context.unroute("**/*")
     page.context.route("**/*", serve_from(edition.site, document))
     problems: list[str] = []
@@ -338,7 +360,6 @@ def print_edition(page, edition: Edition, title: str, root: Path) -> int:
     page.emulate_media(media="print")
     edition.out.parent.mkdir(parents=True, exist_ok=True)
     draft = edition.out.with_suffix(".draft.pdf")
-    numbers: dict[str, int] = {}
     for _ in range(4):
         page.pdf(
             path=str(draft),
@@ -365,6 +386,8 @@ def print_edition(page, edition: Edition, title: str, root: Path) -> int:
     else:
         raise RuntimeError("the page numbers did not settle")
     draft.replace(edition.out)
+    remembered.parent.mkdir(parents=True, exist_ok=True)
+    remembered.write_text(json.dumps(numbers, indent=1))
     return max(numbers.values())
 
 
