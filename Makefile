@@ -11,7 +11,7 @@ STAMP  := $(VENV)/.installed
 PYTHON ?= $(shell command -v python3.12 2>/dev/null || command -v python3 2>/dev/null)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help setup graphviz chromium poppler mathjax reveal actionlint lint format book book-student slides pdf student-notebooks site test test-notebooks lab bench clean
+.PHONY: help setup graphviz chromium poppler mathjax reveal actionlint lint format book book-student slides pdf student-notebooks site sync-repository test test-notebooks lab bench clean
 
 help:
 	@echo "make book    build the executed site into _build/html (sets everything up first)"
@@ -159,6 +159,11 @@ site: book book-student slides pdf
 	rm -rf _build/site
 	cp -RL _build/html _build/site
 	cp -RL $(STUDENT)/_build/html _build/site/student
+
+# A fork sets _config.yml's repository.url; this rewrites the one line of each chapter's Colab cell
+# that spells it out (everything else derives it from _config.yml).
+sync-repository: setup
+	$(PY) tools/sync_repository.py
 
 # ruff lints and checks the formatting of causalbook/, tests/, benchmarks/, _ext/ and the notebooks
 # (configuration in pyproject.toml: 79 columns, so visible code fits the page column).

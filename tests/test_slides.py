@@ -74,6 +74,7 @@ def text(tag) -> str:
         "apply_slide_marks",
         "student_notebooks",
         "build_pdf",
+        "sync_repository",
         "course_materials",
     ],
 )
