@@ -14,17 +14,20 @@ import copy
 import doctest
 import importlib
 import json
+import os
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
 from conftest import BUILD, CHAPTERS, ROOT
+from playwright.sync_api import Browser, sync_playwright
 from site_server import serve
-from test_site import LOOPBACK_HOSTS, MATH_REPORT, browser  # noqa: F401
+from test_site import CHROMIUM, CHROMIUM_ARGS, LOOPBACK_HOSTS, MATH_REPORT
 from test_student_edition import solution_lines
 
 sys.path.insert(0, str(ROOT / "tools"))
@@ -276,15 +279,42 @@ DECK_REPORT = """() => {
 }"""
 
 
-@pytest.mark.browser
-@pytest.mark.parametrize("chapter", CHAPTERS)
-def test_deck_in_chromium_offline_fits_every_slide(
-    browser,  # noqa: F811 (the fixture of test_site)
-    site_url,
-    chapter,
-):
-    deck_path(chapter)
-    SHOTS.mkdir(parents=True, exist_ok=True)
+@pytest.fixture(scope="module")
+def in_chromium() -> Iterator[Callable]:
+    """``in_chromium(fn, *args)``: the result of ``fn(browser, *args)``.
+
+    Playwright's sync API allows one running instance per thread, and the
+    session-wide browser of tests/test_site.py holds the main thread's for
+    the whole run; so this module's Chromium (the same program, flags and
+    offline guard) lives in a thread of its own.
+    """
+    if not (Path(CHROMIUM).is_file() and os.access(CHROMIUM, os.X_OK)):
+        pytest.fail(f"Chromium not found at {CHROMIUM}: run `make chromium`")
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="decks")
+    state: dict = {}
+
+    def start() -> None:
+        state["pw"] = sync_playwright().start()
+        state["browser"] = state["pw"].chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+
+    def stop() -> None:
+        state["browser"].close()
+        state["pw"].stop()
+
+    pool.submit(start).result()
+    try:
+        yield lambda fn, *args: pool.submit(
+            fn, state["browser"], *args
+        ).result()
+    finally:
+        pool.submit(stop).result()
+        pool.shutdown()
+
+
+def read_deck(browser: Browser, url: str, shot: Path) -> dict:
+    """Open a deck offline, measure every slide, screenshot one."""
     context = browser.new_context(viewport={"width": 1280, "height": 720})
     problems, outside = [], []
 
@@ -309,18 +339,41 @@ def test_deck_in_chromium_offline_fits_every_slide(
                 r.status >= 400 and problems.append(f"{r.status} {r.url}")
             ),
         )
-        page.goto(f"{site_url}slides/{stem(chapter)}.html", wait_until="load")
+        page.goto(url, wait_until="load")
         page.evaluate("window.deckReady")
         math = page.evaluate(MATH_REPORT)
         slides = page.evaluate(DECK_REPORT)
         # a screenshot of the first slide with a figure, for review
-        shot = next((s for s in slides if s["figure"]), slides[1])
-        page.evaluate(f"Reveal.slide({shot['h']}, {shot['v']})")
-        page.screenshot(path=SHOTS / f"{stem(chapter)}.png")
+        pick = next((s for s in slides if s["figure"]), slides[1])
+        page.evaluate(f"Reveal.slide({pick['h']}, {pick['v']})")
+        page.screenshot(path=shot)
     finally:
         context.close()
-    assert not outside, f"the deck asked the network for {outside}"
-    assert not problems, problems
+    return {
+        "math": math,
+        "slides": slides,
+        "problems": problems,
+        "outside": outside,
+    }
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_deck_in_chromium_offline_fits_every_slide(
+    in_chromium, site_url, chapter
+):
+    deck_path(chapter)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    seen = in_chromium(
+        read_deck,
+        f"{site_url}slides/{stem(chapter)}.html",
+        SHOTS / f"{stem(chapter)}.png",
+    )
+    math, slides = seen["math"], seen["slides"]
+    assert not seen["outside"], (
+        f"the deck asked the network: {seen['outside']}"
+    )
+    assert not seen["problems"], seen["problems"]
     assert math["count"] > 0, "no math on any slide"
     assert not math["untypeset"] and not math["errors"], math
     assert not math["raw"], f"raw TeX on the slides: {math['raw']}"
