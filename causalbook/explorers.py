@@ -461,7 +461,9 @@ def _chart(
         )
         points = (
             here.transform_filter("datum.variance == 0")
-            .mark_rule(strokeWidth=2.5)
+            # aria=False: no name of its own (axe's svg-img-alt); the text
+            # beside the plot states the point for screen readers
+            .mark_rule(strokeWidth=2.5, aria=False)
             .encode(x="mean:Q", color=color, strokeDash=dash)
         )
         plot = alt.layer(curves, points).properties(

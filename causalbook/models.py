@@ -143,7 +143,7 @@ POSTED: dict[str, Model] = {"M1": model_01, "M2": model_02, "M3": model_03}
 
 # --- sample-site forms (noise folded into each variable's distribution) ----
 def scm_1():
-    """M1 with sample sites: ``x ~ N(0, 1)``, ``y ~ N(x + 1, sqrt(3))``.
+    """M1 with sample sites: ``x ~ N(0, 1)``, ``y ~ N(x + 1, 3)``.
 
     Example:
         >>> import jax
@@ -161,7 +161,7 @@ def scm_1():
 
 
 def scm_2():
-    """M2 with sample sites: ``y ~ N(1, 2)``, ``x ~ N((y - 1)/4, sqrt(3)/2)``.
+    """M2 with sample sites: ``y ~ N(1, 4)``, ``x ~ N((y - 1)/4, 3/4)``.
 
     Example:
         >>> import jax
@@ -176,7 +176,7 @@ def scm_2():
 def scm_3():
     """M3 with sample sites ``z``, ``y`` and ``x``.
 
-    ``z ~ N(0, 1)``, ``y ~ N(z + 1, sqrt(3))`` and ``x ~ Delta(z)``.
+    ``z ~ N(0, 1)``, ``y ~ N(z + 1, 3)`` and ``x ~ Delta(z)``.
 
     ``x`` is a point mass at ``z``: ``do`` acts on it, but NUTS cannot
     condition on ``x`` alone (the conditioned model has zero density unless

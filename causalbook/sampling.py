@@ -60,9 +60,9 @@ def _compiled(model: Callable, n: int, do_sites: tuple[str, ...]) -> Callable:
             if site["type"] in ("sample", "deterministic")
         }
         for name, value in zip(do_sites, do_values, strict=True):
-            # NumPyro's `do` keeps a fresh prior draw under the site's own
-            # name and hides the intervened copy (`name__CF`); report the
-            # value the model actually used.
+            # NumPyro's `do` keeps, under the site's own name, a draw given
+            # its parents in this run and hides the intervened copy
+            # (`name__CF`); report the value the model actually used.
             out[name] = jnp.broadcast_to(
                 jnp.asarray(value, dtype=jnp.result_type(float)), (n,)
             )

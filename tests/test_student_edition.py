@@ -37,11 +37,8 @@ def source(cell: dict) -> str:
     )
 
 
-def solution_lines(nb: Path) -> list[str]:
-    """Distinctive lines of the chapter's solutions.
-
-    Long enough, and found nowhere else in the chapter.
-    """
+def split_solutions(nb: Path) -> tuple[list[str], list[str]]:
+    """A chapter's source lines inside its solutions, and outside them."""
     inside, lines, elsewhere = False, [], []
     for cell in json.loads(nb.read_text())["cells"]:
         for line in source(cell).splitlines():
@@ -51,6 +48,19 @@ def solution_lines(nb: Path) -> list[str]:
                 inside = False
             elif not line.strip().startswith(("```", ":::", ":")):
                 (lines if inside else elsewhere).append(" ".join(line.split()))
+    return lines, elsewhere
+
+
+def solution_lines(nb: Path) -> list[str]:
+    """Distinctive lines of the chapter's solutions.
+
+    Long enough, and found nowhere else in the chapter nor outside the
+    solutions of another chapter (where the student edition keeps them).
+    """
+    lines, elsewhere = split_solutions(nb)
+    for other in sorted(nb.parent.glob("*.ipynb")):
+        if other != nb:
+            elsewhere += split_solutions(other)[1]
     others = "\n".join(elsewhere)
     return [
         s
