@@ -164,7 +164,9 @@ def test_randomized_experiments(g, m, out, cause):
     assert g[f"{name}_exact"] == pytest.approx(truth, abs=1e-12)
     close(g, f"{name}_trial", truth)
     seen = exact.joint(LINEAR[m])
-    close(g, f"{name}_seen", seen.cov_of(cause, out) / seen.var(cause))
+    seen_slope = seen.cov_of(cause, out) / seen.var(cause)
+    assert g[f"{name}_seen_exact"] == pytest.approx(seen_slope)
+    close(g, f"{name}_seen", seen_slope)
 
 
 def test_experiments_separate_the_models(g):
