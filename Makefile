@@ -134,7 +134,10 @@ chromium:
 	$(call apt_install,$(CHROMIUM),chromium,Chromium is missing for the browser tests: install Debian's chromium package (apt-get install chromium) or set CHROMIUM=/path/to/chromium)
 
 # Strict: any Sphinx warning or failing cell fails the build (nb_execution_raise_on_error in _config.yml).
+# The chapters missing from the execution cache are executed first, two at a time (MyST-NB would run
+# them one after another; tools/execute_chapters.py says why), then the build reads them from the cache.
 book: setup mathjax vega
+	$(PY) tools/execute_chapters.py --jobs 2
 	$(VENV)/bin/jupyter-book build . --warningiserror --keep-going
 
 # The student edition: the same site with every exercise solution removed, in _build/student/_build/html.

@@ -1,9 +1,11 @@
 """The book itself: a clean executed build, a cached rebuild, each chapter's
 execution.
 
-* Clean build: ``jupyter-book build <repo> --path-output <dir>
-  --warningiserror --keep-going`` (the command of ``make book``) into an
-  emptied directory, so every chapter executes.
+* Clean build: the commands of ``make book`` into an emptied directory, so
+  every chapter executes: ``tools/execute_chapters.py`` (the chapters, two
+  at a time, into the directory's execution cache), then ``jupyter-book
+  build <repo> --path-output <dir> --warningiserror --keep-going``; and once
+  with the chapters executed one at a time (``--jobs 1``), for comparison.
 * Cached rebuild: the same command again with nothing changed (chapters come
   from the jupyter-cache).
 * Each chapter's execution time: from the jupyter-cache records of the clean
@@ -91,7 +93,9 @@ def chapters() -> list[str]:
     return [f for f in files if (common.ROOT / f"{f}.ipynb").exists()]
 
 
-def build(out: Path, jax_cache: Path | None = None) -> tuple[float, int, str]:
+def build(
+    out: Path, jax_cache: Path | None = None, jobs: int = 2
+) -> tuple[float, int, str]:
     # The chapters' kernels must draw their figures inline, as in `make book`:
     # a non-interactive MPLBACKEND (Agg) would silently drop every matplotlib
     # figure from the build.
@@ -101,6 +105,14 @@ def build(out: Path, jax_cache: Path | None = None) -> tuple[float, int, str]:
             JAX_COMPILATION_CACHE_DIR=str(jax_cache),
             JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS="0",
         )
+    execute = [
+        sys.executable,
+        str(common.ROOT / "tools" / "execute_chapters.py"),
+        "--cache",
+        str(out / "_build" / ".jupyter_cache"),
+        "--jobs",
+        str(jobs),
+    ]
     cmd = [
         JB,
         "build",
@@ -111,9 +123,13 @@ def build(out: Path, jax_cache: Path | None = None) -> tuple[float, int, str]:
         "--keep-going",
     ]
     t = common.now()
-    p = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    p = subprocess.run(execute, capture_output=True, text=True, env=env)
+    log = p.stdout + p.stderr
+    if not p.returncode:
+        p = subprocess.run(cmd, capture_output=True, text=True, env=env)
+        log += p.stdout + p.stderr
     dt = common.now() - t
-    log = re.sub(r"\x1b\[[0-9;]*m", "", p.stdout + p.stderr)
+    log = re.sub(r"\x1b\[[0-9;]*m", "", log)
     problems = [
         ln.strip()
         for ln in log.splitlines()
@@ -244,6 +260,17 @@ def main() -> None:
                 }
             )
         print(f"cached rebuild {rep + 1}: {dt:.1f}s (exit {rc})", flush=True)
+    shutil.rmtree(base, ignore_errors=True)
+    serial, rc, tail = build(base, jobs=1)
+    if rc:
+        failures.append(
+            {
+                "build": "clean, one chapter at a time",
+                "returncode": rc,
+                "log_tail": tail,
+            }
+        )
+    print(f"clean build, one chapter at a time: {serial:.1f}s", flush=True)
     jax_cache = base.parent / f"{base.name}-jax-cache"
     shutil.rmtree(jax_cache, ignore_errors=True)
     with_cache = {}
@@ -293,6 +320,7 @@ def main() -> None:
             "cached": cached,
             "cached_median": statistics.median(cached),
             "clean_with_jax_cache": with_cache,
+            "clean_one_at_a_time": serial,
             "per_chapter": {
                 k: {"runs": v, "median": statistics.median(v)}
                 for k, v in per_chapter.items()

@@ -337,7 +337,10 @@ def book_section() -> tuple[str, dict]:
         return "", {}
     out = ["## Building the book", ""]
     out.append(
-        "`jupyter-book build` as `make book` runs it, into an empty directory "
+        "The book built as `make book` builds it (the chapters missing from "
+        "the execution cache executed two at a time by "
+        "`tools/execute_chapters.py`, then `jupyter-book build`), into an "
+        "empty directory "
         f"(clean: every chapter executes; median of {len(d['clean'])}) and "
         "again with nothing changed (cached: chapters come from the execution "
         f"cache; median of {len(d['cached'])}). Chapter times are the "
@@ -367,6 +370,16 @@ def book_section() -> tuple[str, dict]:
             _verdict(d["cached_median"], TARGETS["cached"]),
         ],
     ]
+    if "clean_one_at_a_time" in d:
+        rows.append(
+            [
+                "clean build, chapters executed one at a time (as MyST-NB "
+                "alone does)",
+                fmt_s(d["clean_one_at_a_time"]),
+                "",
+                "",
+            ]
+        )
     jc = d.get("clean_with_jax_cache", {})
     if jc:
         rows.append(
