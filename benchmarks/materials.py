@@ -35,12 +35,16 @@ ROOT = common.ROOT
 
 def make(*targets: str) -> float:
     """Wall-clock seconds of ``make <targets>`` in the repository."""
+    # as in book.py: a non-interactive MPLBACKEND (make bench sets Agg) would
+    # drop every figure from a chapter that executes
+    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
     t = common.now()
     subprocess.run(
         ["make", "--no-print-directory", *targets],
         cwd=ROOT,
         check=True,
         stdout=subprocess.DEVNULL,
+        env=env,
     )
     return common.now() - t
 
@@ -49,8 +53,8 @@ def explorer_figures() -> dict:
     """Run the explorers' timing and size tests; their reports."""
     subprocess.run(
         [
-            sys.executable,
-            "-m",
+            str(ROOT / ".venv" / "bin" / "python"),  # make setup's, with
+            "-m",  # the browser tests' Chromium settings
             "pytest",
             "-q",
             "-p",

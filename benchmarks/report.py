@@ -61,6 +61,9 @@ TARGETS = {
     "clean": 60.0,
     "cached": 5.0,
     "chapter": 30.0,
+    "materials": 60.0,
+    "slider_ms": 50.0,
+    "properties": 60.0,
 }
 
 
@@ -463,13 +466,151 @@ def book_section() -> tuple[str, dict]:
     return "\n".join(out), facts
 
 
+def helper_section() -> tuple[str, dict]:
+    """``to_numpyro()`` models against the hand-written ones; the
+    property-based tests."""
+    samp, prop = common.load("sampling"), common.load("properties")
+    if not samp and not prop:
+        return "", {}
+    out, facts = ["## The helper package", ""], {}
+    if samp:
+        facts["to_numpyro_cpu"] = samp["cpu_to_numpyro_over_book_median"]
+        out.append(
+            "`causalbook.sampling.sample` on the models that "
+            "`LinearGaussianSCM.to_numpyro()` writes from the linear "
+            "specifications, against the hand-written sample-site models "
+            "`scm_1..3` (`benchmarks/sampling.py`; "
+            f"{samp['results'][0]['n']:,} draws, of the joint and under "
+            "do(X = 3); median of interleaved repetitions). The CPU-time "
+            "ratio is the steadier one on a shared machine."
+        )
+        out.append("")
+        rows = [
+            [
+                r["model"],
+                r["query"],
+                fmt_s(r["book_median_s"]),
+                fmt_s(r["to_numpyro_median_s"]),
+                fmt_ratio(r["to_numpyro_over_book"]),
+                fmt_ratio(r["cpu_to_numpyro_over_book"]),
+            ]
+            for r in samp["results"]
+        ]
+        rows.append(
+            [
+                "median",
+                "",
+                "",
+                "",
+                fmt_ratio(samp["to_numpyro_over_book_median"]),
+                fmt_ratio(samp["cpu_to_numpyro_over_book_median"]),
+            ]
+        )
+        out += [
+            table(
+                [
+                    "model",
+                    "query",
+                    "`scm_m`",
+                    "`to_numpyro()`",
+                    "ratio",
+                    "CPU ratio",
+                ],
+                rows,
+                "llrrrr",
+            ),
+            "",
+        ]
+    if prop:
+        facts["properties_wall"] = prop["wall_s"]
+        facts["properties_models"] = prop["models_total"]
+        load = prop.get("load_average_before", [float("nan")])[0]
+        out.append(
+            "The property-based tests (`tests/test_properties.py`, Hypothesis "
+            f"profile `{prop['profile']}` as `make test` runs them; "
+            "`benchmarks/properties.py`): "
+            f"{prop['models_total']:,} generated models in "
+            f"{fmt_s(prop['wall_s'])} wall-clock time ({fmt_s(prop['cpu_s'])} "
+            f"of CPU; load average {load:.1f} at the start)."
+        )
+        out.append("")
+        rows = [
+            [f"`{name}`", fmt_int(n)]
+            for name, n in prop["models_per_property"].items()
+        ]
+        out += [table(["property", "models"], rows, "lr"), ""]
+    return "\n".join(out), facts
+
+
+def materials_section() -> tuple[str, dict]:
+    """``make slides``, ``make pdf`` and the explorers."""
+    d = common.load("materials")
+    if not d:
+        return "", {}
+    out = ["## Course materials and explorers", ""]
+    out.append(
+        "`make slides` and `make pdf` with the execution cache warm (after "
+        "`make book` and `make book-student`; nothing executes again), "
+        f"median of {len(d['slides'])} runs each "
+        "(`benchmarks/materials.py`). The explorers' figures come from their "
+        "browser tests in headless Chromium (`tests/test_explorer_pages.py`): "
+        "the time one slider step takes to re-render, and the bytes the "
+        "explorers add to the site (the Vega files it serves and the "
+        "explorers' markup in their pages)."
+    )
+    out.append("")
+    rows = [
+        [
+            "`make slides`",
+            fmt_s(d["slides_median"]),
+            f"{TARGETS['materials']:.0f} s",
+            _verdict(d["slides_median"], TARGETS["materials"]),
+        ],
+        [
+            "`make pdf` (both editions)",
+            fmt_s(d["pdf_median"]),
+            f"{TARGETS['materials']:.0f} s",
+            _verdict(d["pdf_median"], TARGETS["materials"]),
+        ],
+    ]
+    for where, r in d.get("explorer_timing", {}).items():
+        rows.append(
+            [
+                f"one slider step, {where} (median; 90th percentile "
+                f"{r['p90_ms']:.0f} ms)",
+                fmt_s(r["median_ms"] / 1e3),
+                f"{TARGETS['slider_ms']:.0f} ms",
+                _verdict(r["median_ms"], TARGETS["slider_ms"]),
+            ]
+        )
+    size = d.get("explorer_size", {})
+    if size:
+        rows.append(
+            [
+                "what the explorers add to the site",
+                f"{size['total'] / 1e6:.2f} MB",
+                "2 MB",
+                _verdict(size["total"], 2 * 1024 * 1024),
+            ]
+        )
+    out += [table(["what", "measured", "budget", "result"], rows, "lrrl"), ""]
+    return "\n".join(out), d
+
+
 def _verdict(value: float, budget: float) -> str:
     if value != value:
         return "not measured"
     return "within" if value <= budget else f"over by {fmt_s(value - budget)}"
 
 
-def targets_section(fwd: dict, nuts: dict, bk: dict) -> str:
+def targets_section(
+    fwd: dict,
+    nuts: dict,
+    bk: dict,
+    helper: dict | None = None,
+    materials: dict | None = None,
+) -> str:
+    helper, materials = helper or {}, materials or {}
     out = ["## The targets", ""]
     rows = []
     if fwd:
@@ -545,6 +686,49 @@ def targets_section(fwd: dict, nuts: dict, bk: dict) -> str:
                     _verdict(worst[1], TARGETS["chapter"]),
                 ]
             )
+    if "properties_wall" in helper:
+        wall = helper["properties_wall"]
+        rows.append(
+            [
+                "the property suite checks at least 200 generated models "
+                "within 60 s",
+                f"{helper['properties_models']:,} models in {fmt_s(wall)}",
+                "met"
+                if wall <= TARGETS["properties"]
+                and helper["properties_models"] >= 200
+                else "missed",
+            ]
+        )
+    if "to_numpyro_cpu" in helper:
+        r = helper["to_numpyro_cpu"]
+        rows.append(
+            [
+                "`to_numpyro()` models sample as fast as `scm_1..3` (median "
+                "CPU-time ratio)",
+                fmt_ratio(r),
+                "met" if r <= 1.05 else f"missed by {100 * (r - 1):.0f}%",
+            ]
+        )
+    if materials:
+        for what, key in (("slides", "slides_median"), ("pdf", "pdf_median")):
+            rows.append(
+                [
+                    f"`make {what}` within 60 s (warm cache)",
+                    fmt_s(materials[key]),
+                    _verdict(materials[key], TARGETS["materials"]),
+                ]
+            )
+        steps = materials.get("explorer_timing", {})
+        if steps:
+            worst = max(r["median_ms"] for r in steps.values())
+            rows.append(
+                [
+                    "one explorer slider step within 50 ms (slowest "
+                    "explorer, median)",
+                    f"{worst:.1f} ms",
+                    _verdict(worst, TARGETS["slider_ms"]),
+                ]
+            )
     out += [table(["target", "measured", "result"], rows, "lrl"), ""]
     return "\n".join(out)
 
@@ -559,6 +743,9 @@ def header() -> str:
             "nuts_pymc",
             "book",
             "pymc_warmup",
+            "sampling",
+            "properties",
+            "materials",
         )
     }
     present = {k: v for k, v in parts.items() if v}
@@ -747,6 +934,8 @@ def main() -> None:
     fwd_md, fwd = forward_section(rows) if rows else ("", {})
     nuts_md, nuts = nuts_section()
     book_md, bk = book_section()
+    helper_md, helper = helper_section()
+    materials_md, materials = materials_section()
     text = (
         "\n".join(
             [
@@ -758,10 +947,12 @@ def main() -> None:
                 MARKER,
                 header(),
                 "",
-                targets_section(fwd, nuts, bk),
+                targets_section(fwd, nuts, bk, helper, materials),
                 fwd_md,
                 nuts_md,
                 book_md,
+                helper_md,
+                materials_md,
             ]
         ).rstrip()
         + "\n"

@@ -4,7 +4,10 @@ results.png).
 Each part runs in its own process, one after another (never two at once on
 the 2 cores), so that JAX's device setting, PyMC's worker processes and the
 book's builds do not share a process: forward draws (JAX/NumPy, then PyMC),
-conditioning by NUTS (NumPyro, then PyMC), the book's builds. PyMC is timed
+conditioning by NUTS (NumPyro, then PyMC), the book's builds, the book's
+sampler on the models ``to_numpyro()`` writes (``sampling.py``), the
+property-based tests (``properties.py``), and the course materials and
+explorers (``materials.py``). PyMC is timed
 with PyTensor's compile cache in ``benchmarks/out/pytensor``, emptied first
 and filled by ``pymc_warmup.py`` (whose time is the cold compilation:
 PyTensor 3 compiles with Numba and keeps what it compiled there).
@@ -33,6 +36,9 @@ PARTS = [
     "nuts_numpyro",
     "nuts_pymc",
     "book",
+    "sampling",
+    "properties",
+    "materials",
 ]
 
 
