@@ -455,7 +455,33 @@ def book_section() -> tuple[str, dict]:
             "",
         ]
         out += [f"    {ln[:200]}" for ln in problems[:10]] + [""]
+    imp = common.load("imports")
+    if imp:
+        med, n_ch = imp["median"], len(d["chapters"])
+        out.append(
+            "What a chapter's first cell pays to import the book's stack, in "
+            f"fresh processes (median of {len(imp['runs'])}; "
+            "`benchmarks/imports.py`), each row on top of the ones above "
+            f"it; the last column multiplies by the {n_ch} chapters that "
+            "import it:"
+        )
+        out.append("")
+        rows = [
+            [
+                f"`{imp['steps'][k]}`",
+                fmt_s(med[k]),
+                fmt_s(med[k] * n_ch),
+            ]
+            for k in imp["steps"]
+        ]
+        out += [
+            table(["import", "per chapter", "whole book"], rows, "lrr"),
+            "",
+        ]
     facts = {
+        "seaborn_book": imp["median"]["seaborn"] * len(d["chapters"])
+        if imp
+        else None,
         "clean": d["clean_median"],
         "cached": d["cached_median"],
         "chapters": {
@@ -686,6 +712,15 @@ def targets_section(
                     _verdict(worst[1], TARGETS["chapter"]),
                 ]
             )
+    if bk and bk.get("seaborn_book") is not None:
+        v = bk["seaborn_book"]
+        rows.append(
+            [
+                "importing seaborn costs at most 2 s over the whole book",
+                fmt_s(v),
+                _verdict(v, 2.0),
+            ]
+        )
     if "properties_wall" in helper:
         wall = helper["properties_wall"]
         rows.append(

@@ -4,13 +4,14 @@ results.png).
 Each part runs in its own process, one after another (never two at once on
 the 2 cores), so that JAX's device setting, PyMC's worker processes and the
 book's builds do not share a process: forward draws (JAX/NumPy, then PyMC),
-conditioning by NUTS (NumPyro, then PyMC), the book's builds, the book's
-sampler on the models ``to_numpyro()`` writes (``sampling.py``), the
-property-based tests (``properties.py``), and the course materials and
-explorers (``materials.py``). PyMC is timed
-with PyTensor's compile cache in ``benchmarks/out/pytensor``, emptied first
-and filled by ``pymc_warmup.py`` (whose time is the cold compilation:
-PyTensor 3 compiles with Numba and keeps what it compiled there).
+conditioning by NUTS (NumPyro, then PyMC), the book's builds, the cost of
+importing ArviZ and seaborn (``imports.py``), the book's sampler on the
+models ``to_numpyro()`` writes (``sampling.py``), the property-based tests
+(``properties.py``), and the course materials and explorers
+(``materials.py``). PyMC is timed with PyTensor's compile cache in
+``benchmarks/out/pytensor``, emptied first and filled by ``pymc_warmup.py``
+(whose time is the cold compilation: PyTensor 3 compiles with Numba and
+keeps what it compiled there).
 
 Environment: ``BENCH_QUICK=1`` for a short trial run (1e5 draws, two
 repetitions, one clean build); ``BENCH_ONLY=forward_numpyro,nuts_numpyro`` to
@@ -36,6 +37,7 @@ PARTS = [
     "nuts_numpyro",
     "nuts_pymc",
     "book",
+    "imports",
     "sampling",
     "properties",
     "materials",
