@@ -18,11 +18,10 @@ from __future__ import annotations
 
 import json
 import os
-import re
+import sys
 from pathlib import Path
 
 import pytest
-import yaml
 from hypothesis import HealthCheck, settings
 
 _PROPERTY_SETTINGS = {
@@ -48,39 +47,35 @@ settings.register_profile("explore", max_examples=300, **_PROPERTY_SETTINGS)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+from common import chapters, pages  # noqa: E402
+
 #: Where `make book` builds; BOOK_BUILD_DIR points the tests at another build.
 BUILD = Path(os.environ.get("BOOK_BUILD_DIR", ROOT / "_build")).resolve()
 
 
-def toc_pages(toc: dict) -> list[str]:
-    """Every page the table of contents lists, root first, without extension.
-
-    >>> toc_pages({"root": "book/intro", "parts": [{"chapters": [
-    ...     {"file": "notebooks/01_a.ipynb", "sections": [
-    ...         {"file": "notebooks/01b"}, {"url": "https://example.org"}]}
-    ... ]}]})
-    ['book/intro', 'notebooks/01_a', 'notebooks/01b']
-    """
-    pages = [toc["root"]]
-
-    def walk(node):
-        if isinstance(node, dict):
-            if isinstance(node.get("file"), str):
-                pages.append(node["file"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk({k: v for k, v in toc.items() if k != "root"})
-    return [re.sub(r"\.(ipynb|md)$", "", p) for p in pages]
-
-
 #: Every page of the table of contents, and the chapters (pages whose source
-#: is a notebook).
-PAGES = toc_pages(yaml.safe_load((ROOT / "_toc.yml").read_text()))
-CHAPTERS = [p for p in PAGES if (ROOT / f"{p}.ipynb").exists()]
+#: is a notebook), read by the course-material tools' own functions.
+PAGES = pages()
+CHAPTERS = chapters()
+
+
+def glued_estimates(g: dict) -> list[str]:
+    """Names glued by ``report.glue_estimate``: a value with its ``_se``
+    and ``_pm`` forms."""
+    return sorted(n for n in g if f"{n}_se" in g and f"{n}_pm" in g)
+
+
+def far_from_exact(
+    g: dict, truth: dict, names: list[str], tol: float
+) -> list[tuple]:
+    """``(name, estimate, se, exact)`` of each estimate at least ``tol``
+    standard errors from its exact value (NaN counts as far)."""
+    return [
+        (n, g[n], g[f"{n}_se"], truth[n])
+        for n in names
+        if not abs(g[n] - truth[n]) < tol * g[f"{n}_se"]
+    ]
 
 
 def _parse(output: dict):

@@ -10,6 +10,7 @@ tolerance; the chapter's seeds are fixed, so the checks are deterministic.
 
 import numpy as np
 import pytest
+from conftest import far_from_exact, glued_estimates
 
 from causalbook import doing, exact
 from causalbook.models import LINEAR, MODELS
@@ -70,18 +71,13 @@ def exact_values(g) -> dict[str, float]:
 
 
 def test_every_glued_estimate_agrees_with_its_exact_value(g, tol):
-    # glue_estimate glues a value with its "_se" and "_pm" forms
-    estimates = sorted(n for n in g if f"{n}_se" in g and f"{n}_pm" in g)
+    estimates = glued_estimates(g)
     truth = exact_values(g)
     unchecked = [n for n in estimates if n not in truth]
     assert not unchecked, (
         f"glued estimates without an exact answer: {unchecked}"
     )
-    far = [
-        (n, g[n], g[f"{n}_se"], truth[n])
-        for n in estimates
-        if not abs(g[n] - truth[n]) < tol * g[f"{n}_se"]
-    ]
+    far = far_from_exact(g, truth, estimates, tol)
     assert not far, far
     assert len(estimates) >= 44
 

@@ -12,6 +12,7 @@ answer by little.
 
 import numpy as np
 import pytest
+from conftest import far_from_exact, glued_estimates
 from scipy.stats import norm
 
 from causalbook import doing, exact
@@ -107,18 +108,13 @@ def exact_values(queries) -> dict[str, float]:
 
 
 def test_every_glued_estimate_agrees_with_its_exact_value(g, queries, tol):
-    # glue_estimate glues a value with its "_se" and "_pm" forms
-    estimates = sorted(n for n in g if f"{n}_se" in g and f"{n}_pm" in g)
+    estimates = glued_estimates(g)
     truth = exact_values(queries)
     unchecked = [n for n in estimates if n not in truth]
     assert not unchecked, (
         f"glued estimates without an exact answer: {unchecked}"
     )
-    far = [
-        (n, g[n], g[f"{n}_se"], truth[n])
-        for n in estimates
-        if not abs(g[n] - truth[n]) < tol * g[f"{n}_se"]
-    ]
+    far = far_from_exact(g, truth, estimates, tol)
     assert not far, far
     assert len(estimates) >= 50
 

@@ -31,6 +31,7 @@ from PIL import Image
 from playwright.sync_api import Page
 from site_browser import Opener, Visit
 from site_server import serve
+from test_explorers import EXACT_A
 from test_site import HTML, css_luminance
 
 from causalbook import exact
@@ -44,21 +45,10 @@ STUDENT_HTML = (
     / "html"
 )
 SHOTS = BUILD / "screenshots" / "explorers"
-SEEN = {"x": 1.0, "y": 3.0}  # Chapter 5's unit
-
 #: The pages with explorers, and each explorer's exact answers at slider
-#: value s, by the word that starts its line of text beside the plot.
-A = {
-    "seeing": lambda m, s: exact.conditional(LINEAR[m], {"x": s}).marginal(
-        "y"
-    ),
-    "doing": lambda m, s: exact.interventional(LINEAR[m], {"x": s}).marginal(
-        "y"
-    ),
-    "imagining": lambda m, s: exact.counterfactual(
-        LINEAR[m], SEEN, {"x": s}
-    ).marginal("y"),
-}
+#: value s, by the word that starts its line of text beside the plot
+#: (explorer A's words are the query names of test_explorers' EXACT_A).
+A = EXACT_A
 B = {
     "do(Y = y′)": lambda m, s: exact.interventional(
         LINEAR[m], {"y": s}

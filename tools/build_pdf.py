@@ -31,7 +31,6 @@ import copy
 import html
 import json
 import mimetypes
-import os
 import re
 import shutil
 import subprocess
@@ -43,7 +42,14 @@ from urllib.parse import unquote, urljoin, urlsplit
 from bs4 import BeautifulSoup, Tag
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, config, pages, pages_url  # noqa: E402
+from common import (  # noqa: E402
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    ROOT,
+    config,
+    pages,
+    pages_url,
+)
 
 #: The PDFs, in the output folder (the teaching guide links them).
 FULL = "seeing-and-doing.pdf"
@@ -53,15 +59,6 @@ SUBTITLE = (
 )
 #: The address the printed document is served at (answered from disk).
 BASE = "http://book.invalid/"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PRINT_CSS = Path(__file__).resolve().parent / "pdf" / "print.css"
 FOOTER = (
     '<div style="font-family: sans-serif; font-size: 8px; color: #555; '
@@ -430,12 +427,7 @@ def main(argv: list[str] | None = None) -> int:
         "--site-url",
         help="where the site is published (default: from repository.url)",
     )
-    parser.add_argument(
-        "--chromium",
-        default=os.environ.get("CHROMIUM")
-        or shutil.which("chromium")
-        or "/usr/bin/chromium",
-    )
+    parser.add_argument("--chromium", default=CHROMIUM)
     args = parser.parse_args(argv)
     meta = config()
     site_url = args.site_url or pages_url(meta["repository"]["url"])

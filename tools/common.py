@@ -6,13 +6,35 @@ The repository's URL is set in one place, ``_config.yml``'s
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+
+#: The Chromium that prints the PDFs and runs the browser tests (Debian's,
+#: which ``make chromium`` installs; ``CHROMIUM`` overrides it).
+CHROMIUM = (
+    os.environ.get("CHROMIUM")
+    or shutil.which("chromium")
+    or "/usr/bin/chromium"
+)
+#: Flags that keep Chromium quiet on a machine without a network. Playwright
+#: adds --headless and a fresh, empty --user-data-dir of its own for every
+#: launch.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def config(root: Path = ROOT) -> dict:
