@@ -12,12 +12,16 @@ values of ``x`` would spend ten seconds compiling. Here the whole run
 (initialisation, warm-up, sampling, the transform back to constrained space)
 is one compiled function of ``(key, evidence values)``, built once per model
 and set of evidence sites (and settings) and cached, so later calls with new
-evidence values or new seeds only run it (milliseconds). The NUTS kernel, its
-warm-up adaptation and its key handling are NumPyro's own (``NUTS.init``,
-``NUTS.sample``), exactly as ``MCMC`` drives them: ``MCMC`` with the same key
-gives the same chains up to floating-point round-off. Chains run in parallel,
-one per device, when ``numpyro.set_host_device_count`` made devices for them
-(call it before anything touches JAX), and one after another otherwise.
+evidence values or new seeds only run it (milliseconds). A model given as a
+``functools.partial`` with numeric arguments (such as
+:func:`causalbook.models.scm_3_soft`) passes them as inputs too
+(:func:`causalbook.sampling.unbind`): a sweep over them compiles once. The
+NUTS kernel, its warm-up adaptation and its key handling are NumPyro's own
+(``NUTS.init``, ``NUTS.sample``), exactly as ``MCMC`` drives them: ``MCMC``
+with the same key gives the same chains up to floating-point round-off. Chains
+run in parallel, one per device, when ``numpyro.set_host_device_count`` made
+devices for them (call it before anything touches JAX), and one after another
+otherwise.
 
 Example:
     >>> import jax
@@ -46,6 +50,7 @@ from numpyro.infer import MCMC, NUTS
 
 from causalbook import handlers as guarded
 from causalbook import stats
+from causalbook.sampling import unbind
 
 __all__ = ["Posterior", "condition_nuts", "compiled_runs", "clear_compiled"]
 
@@ -166,9 +171,9 @@ class _Compiled:
         # how many runs this compiled sampler has served (for tests and notes)
         self.calls = 0
 
-        def conditioned(values):
+        def conditioned(values, args):
             evidence = dict(zip(names, values, strict=True))
-            return guarded.condition(model, evidence)()
+            return guarded.condition(model, evidence)(*args)
 
         conditioned.__name__ = (
             f"condition_{getattr(model, '__name__', 'model')}"
@@ -182,14 +187,14 @@ class _Compiled:
             self.conditioned, target_accept_prob=self.target_accept_prob
         )
 
-    def _one_chain(self, key: jax.Array, values: tuple) -> _Run:
-        # What MCMC.run does for one chain, with model_args=(values,):
+    def _one_chain(self, key: jax.Array, values: tuple, bound: tuple) -> _Run:
+        # What MCMC.run does for one chain, with model_args=(values, bound):
         # NUTS.init (it splits the key, initialises the model, starts the
         # warm-up adaptation), then num_warmup + num_samples calls of
         # NUTS.sample in one loop, keeping the draws after warm-up,
         # transformed to constrained space with the deterministic sites added.
         kernel = self.kernel()
-        args: tuple = (values,)
+        args: tuple = (values, bound)
         state = kernel.init(
             key, self.num_warmup, model_args=args, model_kwargs={}
         )
@@ -225,25 +230,25 @@ class _Compiled:
         return _Run(z, div, state, init_ok)
 
     def _build(self) -> Callable:
-        def on_device(keys, values):  # keys: (chains on this device, ...)
+        def on_device(keys, values, bound):  # keys: (chains on this device,)
             if self.per_device == 1:
                 return jax.tree.map(
-                    lambda a: a[None], self._one_chain(keys[0], values)
+                    lambda a: a[None], self._one_chain(keys[0], values, bound)
                 )
-            return lax.map(lambda k: self._one_chain(k, values), keys)
+            return lax.map(lambda k: self._one_chain(k, values, bound), keys)
 
         if self.devices > 1:
-            return jax.pmap(on_device, in_axes=(0, None))
+            return jax.pmap(on_device, in_axes=(0, None, None))
         return jax.jit(
-            lambda keys, values: jax.tree.map(
-                lambda a: a[None], on_device(keys[0], values)
+            lambda keys, values, bound: jax.tree.map(
+                lambda a: a[None], on_device(keys[0], values, bound)
             )
         )
 
-    def __call__(self, key: jax.Array, values: tuple) -> _Run:
+    def __call__(self, key: jax.Array, values: tuple, bound: tuple) -> _Run:
         keys = jax.random.split(key, self.num_chains)  # as MCMC.run splits it
         keys = keys.reshape((self.devices, self.per_device) + keys.shape[1:])
-        out = self._fn(keys, values)
+        out = self._fn(keys, values, bound)
         self.calls += 1
         # (devices, per device, ...) -> (chains, ...)
         return jax.tree.map(
@@ -311,7 +316,7 @@ def compiled_runs(
     """
     c = _CACHE.get(
         _cache_key(
-            model,
+            unbind(model)[0],
             tuple(evidence_sites),
             num_warmup,
             num_samples,
@@ -333,7 +338,7 @@ def clear_compiled() -> None:
     _CACHE.clear()
 
 
-def _holder(c: _Compiled, values: tuple, run: _Run) -> MCMC:
+def _holder(c: _Compiled, args: tuple, run: _Run) -> MCMC:
     """A ``numpyro.infer.MCMC`` object holding the draws of ``run``.
 
     It looks as if it had run them itself.
@@ -347,7 +352,7 @@ def _holder(c: _Compiled, values: tuple, run: _Run) -> MCMC:
         progress_bar=False,
         jit_model_args=True,
     )
-    mcmc._args, mcmc._kwargs = (values,), {}
+    mcmc._args, mcmc._kwargs = args, {}
     mcmc._states = {
         mcmc._sample_field: run.samples,
         "diverging": run.diverging,
@@ -375,7 +380,9 @@ def condition_nuts(
 
     Args:
         model: a NumPyro model without arguments whose evidence sites are
-            sample sites (the guarded ``condition`` raises otherwise).
+            sample sites (the guarded ``condition`` raises otherwise), or a
+            ``functools.partial`` binding all of a model function's
+            arguments.
         evidence: ``{site: observed value}``.
         key: a ``jax.random.PRNGKey``; the same key and evidence give the
             same draws.
@@ -408,9 +415,10 @@ def condition_nuts(
             "need num_samples >= 1, num_chains >= 1 and num_warmup >= 0, got "
             f"{num_samples!r}, {num_chains!r}, {num_warmup!r}"
         )
+    fn, bound = unbind(model)
     compiled = _compiled(
         _cache_key(
-            model,
+            fn,
             names,
             num_warmup,
             num_samples,
@@ -421,7 +429,7 @@ def condition_nuts(
     values = tuple(
         jnp.asarray(evidence[n], dtype=jnp.result_type(float)) for n in names
     )
-    run = compiled(key, values)
+    run = compiled(key, values, bound)
     if not bool(np.all(np.asarray(run.init_ok))):
         raise RuntimeError(
             f"{_INIT_ERROR} (condition_nuts: the model conditioned on "
@@ -433,7 +441,7 @@ def condition_nuts(
     samples = {k: np.asarray(v) for k, v in run.samples.items()}
     return Posterior(
         samples,
-        _holder(compiled, values, run),
+        _holder(compiled, (values, bound), run),
         {n: _plain(evidence[n]) for n in names},
         np.asarray(run.diverging),
     )

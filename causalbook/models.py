@@ -48,8 +48,9 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cache
+from functools import cache, partial
 
+import jax
 import jax.numpy as jnp
 import numpyro
 import numpyro.distributions as dist
@@ -68,6 +69,7 @@ __all__ = [
     "scm_2",
     "scm_3",
     "scm_3_soft",
+    "scm_3_soft_eps",
     "SAMPLE_SITE",
     "LINEAR",
 ]
@@ -196,15 +198,25 @@ def scm_3():
     return x, y
 
 
+def scm_3_soft_eps(eps: float) -> tuple[jax.Array, jax.Array]:
+    """The body of :func:`scm_3_soft`, with ``eps`` as its argument."""
+    z = numpyro.sample("z", dist.Normal(0.0, 1.0))
+    y = numpyro.sample("y", dist.Normal(z + 1.0, jnp.sqrt(3.0)))
+    x = numpyro.sample("x", dist.Normal(z, eps))
+    return x, y
+
+
 @cache
 def scm_3_soft(eps: float) -> Model:
     """M3 with X = Z relaxed to ``x ~ Normal(z, eps)``, so NUTS can condition.
 
     Unlike in :func:`scm_3`, NUTS can condition on ``x`` alone here.
 
-    The same ``eps`` gives the same function, so compiled samplers (the
-    book's sampler and :func:`causalbook.inference.condition_nuts`) are
-    reused across calls.
+    The model is ``functools.partial(scm_3_soft_eps, eps)``, and the same
+    ``eps`` gives the same object. The book's compiled samplers
+    (:func:`causalbook.sampling.sample` and
+    :func:`causalbook.inference.condition_nuts`) take the bound ``eps`` as an
+    input, so a sweep over ``eps`` compiles once.
 
     The relaxation changes the model: conditioning on X = x gives
     ``Y ~ N(1 + x / (1 + eps**2), 3 + eps**2 / (1 + eps**2))``, which tends to
@@ -216,23 +228,14 @@ def scm_3_soft(eps: float) -> Model:
         >>> from numpyro import handlers
         >>> model = scm_3_soft(0.05)
         >>> x, y = handlers.seed(model, jax.random.PRNGKey(0))()
-        >>> scm_3_soft(0.05) is model
-        True
+        >>> scm_3_soft(0.05) is model, model.args
+        (True, (0.05,))
     """
     if not eps > 0:
         raise ValueError(
             f"eps must be positive, got {eps!r}; for eps = 0 use scm_3"
         )
-
-    def scm_3_soft_model():
-        z = numpyro.sample("z", dist.Normal(0.0, 1.0))
-        y = numpyro.sample("y", dist.Normal(z + 1.0, jnp.sqrt(3.0)))
-        x = numpyro.sample("x", dist.Normal(z, eps))
-        return x, y
-
-    scm_3_soft_model.__name__ = f"scm_3_soft_eps_{eps:g}"
-    scm_3_soft_model.__qualname__ = scm_3_soft_model.__name__
-    return scm_3_soft_model
+    return partial(scm_3_soft_eps, eps)
 
 
 #: The sample-site forms by label.

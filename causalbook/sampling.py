@@ -5,7 +5,11 @@ in a loop; for a million draws that costs seconds. :func:`sample` runs the
 model body once under a ``numpyro.plate`` over the draws, with one PRNG key,
 inside ``jax.jit``, so every site is drawn as a vector of length n. The
 compiled function is cached per model, number of draws and set of intervened
-sites, so sweeping intervention values or seeds does not recompile.
+sites, so sweeping intervention values or seeds does not recompile. A model
+given as a ``functools.partial`` of a model function with numeric arguments
+(such as :func:`causalbook.models.scm_3_soft`) shares one compiled function
+with every other binding of the same function: the bound numbers are inputs
+of the compiled function, not constants in it.
 
 Example:
     >>> import jax
@@ -21,8 +25,10 @@ Example:
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable, Mapping
-from functools import lru_cache
+from functools import lru_cache, partial
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -32,15 +38,54 @@ from numpyro import handlers
 
 from causalbook import handlers as guarded
 
-__all__ = ["sample", "DRAWS_PLATE"]
+__all__ = ["sample", "unbind", "DRAWS_PLATE"]
 
 #: Name of the plate over draws that :func:`sample` wraps around the model.
 DRAWS_PLATE = "draws"
 
 
+def unbind(model: Callable) -> tuple[Callable, tuple[Any, ...]]:
+    """``(model function, its bound numeric arguments)``.
+
+    For a ``functools.partial`` of a model function whose bound arguments are
+    all numbers or arrays (and no keywords), the function and the arguments
+    as floating-point arrays; for any other model, ``(model, ())``. The
+    compiled samplers (:func:`sample`,
+    :func:`causalbook.inference.condition_nuts`) are cached on the function
+    and take the arguments as inputs, so models that differ only in these
+    numbers are compiled once.
+
+    Example:
+        >>> from functools import partial
+        >>> from causalbook.models import scm_1, scm_3_soft
+        >>> unbind(scm_1) == (scm_1, ())
+        True
+        >>> fn, args = unbind(scm_3_soft(0.1))
+        >>> same = fn is unbind(scm_3_soft(0.5))[0]
+        >>> same, [round(float(a), 6) for a in args]
+        (True, [0.1])
+        >>> unbind(partial(scm_1))[1], unbind(partial(print, "x"))[1]
+        ((), ())
+    """
+    if (
+        isinstance(model, partial)
+        and model.args
+        and not model.keywords
+        and all(
+            isinstance(a, numbers.Real | np.ndarray | jax.Array)
+            for a in model.args
+        )
+    ):
+        float_ = jnp.result_type(float)
+        return model.func, tuple(
+            jnp.asarray(a, dtype=float_) for a in model.args
+        )
+    return model, ()
+
+
 @lru_cache(maxsize=64)
 def _compiled(model: Callable, n: int, do_sites: tuple[str, ...]) -> Callable:
-    def run(key, do_values):
+    def run(key, do_values, args):
         fn = (
             guarded.do(model, dict(zip(do_sites, do_values, strict=True)))
             if do_sites
@@ -49,7 +94,7 @@ def _compiled(model: Callable, n: int, do_sites: tuple[str, ...]) -> Callable:
 
         def batched():
             with numpyro.plate(DRAWS_PLATE, n):
-                fn()
+                fn(*args)
 
         tr = handlers.trace(handlers.seed(batched, key)).get_trace()
         out = {
@@ -84,7 +129,9 @@ def sample(
     Args:
         model: a NumPyro model taking no arguments (for example
             :func:`causalbook.models.scm_1` or the posted
-            :func:`causalbook.models.model_01`).
+            :func:`causalbook.models.model_01`), or a ``functools.partial``
+            binding all of a model function's arguments (see
+            :func:`unbind`).
         n: the number of draws.
         key: a ``jax.random.PRNGKey``; the same key gives the same draws.
         do: optional intervention, ``{site: value}``, applied with the guarded
@@ -111,5 +158,6 @@ def sample(
     values = tuple(
         jnp.asarray(do[s], dtype=jnp.result_type(float)) for s in sites
     )
-    out = _compiled(model, int(n), sites)(key, values)
+    fn, args = unbind(model)
+    out = _compiled(fn, int(n), sites)(key, values, args)
     return {k: np.asarray(v) for k, v in out.items()} if as_numpy else out

@@ -73,6 +73,19 @@ def test_soft_model_3_has_the_shared_joint_up_to_eps():
     assert abs(est.var - (1 + 0.05**2)) < Z * est.var_se
 
 
+def test_soft_models_share_one_compiled_sampler():
+    """scm_3_soft(eps) for any eps: one compile, each eps's own variance."""
+    from causalbook.sampling import _compiled
+
+    sample(scm_3_soft(0.9), N, jax.random.PRNGKey(15))
+    before = _compiled.cache_info().misses
+    for i, eps in enumerate((0.3, 1.0, 2.0)):
+        d = sample(scm_3_soft(eps), N, jax.random.PRNGKey(16 + i))
+        est = stats.moments(d["x"])
+        assert abs(est.var - (1 + eps**2)) < Z * est.var_se
+    assert _compiled.cache_info().misses == before
+
+
 def test_bad_arguments():
     with pytest.raises(ValueError, match="positive integer"):
         sample(SAMPLE_SITE["M1"], 0, jax.random.PRNGKey(0))
