@@ -87,7 +87,10 @@ def main() -> int:
         print("execute_notebooks is not 'cache': nothing to do")
         return 0
     timeout = int(settings.get("timeout", 300))
-    # read by JAX in each chapter's kernel, which inherits this environment
+    # read by JAX in each chapter's kernel, which inherits this environment;
+    # a size limit turns on JAX's locking of the cache (with filelock), so
+    # that a chapter never reads an entry that another is writing
+    os.environ.setdefault("JAX_COMPILATION_CACHE_MAX_SIZE", str(2**31))
     os.environ.setdefault(
         "JAX_COMPILATION_CACHE_DIR",
         str(args.cache.resolve().parent / ".jax_cache"),
