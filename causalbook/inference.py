@@ -14,7 +14,7 @@ is one compiled function of ``(key, evidence values)``, built once per model
 and set of evidence sites (and settings) and cached, so later calls with new
 evidence values or new seeds only run it (milliseconds). A model given as a
 ``functools.partial`` with numeric arguments (such as
-:func:`causalbook.models.scm_3_soft`) passes them as inputs too
+``partial(causalbook.models.scm_3_soft_eps, eps)``) passes them as inputs too
 (:func:`causalbook.sampling.unbind`): a sweep over them compiles once. The
 NUTS kernel, its warm-up adaptation and its key handling are NumPyro's own
 (``NUTS.init``, ``NUTS.sample``), exactly as ``MCMC`` drives them: ``MCMC``

@@ -48,7 +48,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cache, partial
+from functools import cache
 
 import jax
 import jax.numpy as jnp
@@ -212,11 +212,12 @@ def scm_3_soft(eps: float) -> Model:
 
     Unlike in :func:`scm_3`, NUTS can condition on ``x`` alone here.
 
-    The model is ``functools.partial(scm_3_soft_eps, eps)``, and the same
-    ``eps`` gives the same object. The book's compiled samplers
-    (:func:`causalbook.sampling.sample` and
-    :func:`causalbook.inference.condition_nuts`) take the bound ``eps`` as an
-    input, so a sweep over ``eps`` compiles once.
+    The same ``eps`` gives the same function, so compiled samplers (the
+    book's sampler and :func:`causalbook.inference.condition_nuts`) are
+    reused across calls; ``eps`` is a constant of what they compile. For one
+    compiled sampler serving every ``eps``, pass
+    ``functools.partial(scm_3_soft_eps, eps)`` instead: its bound ``eps`` is
+    an input (:func:`causalbook.sampling.unbind`).
 
     The relaxation changes the model: conditioning on X = x gives
     ``Y ~ N(1 + x / (1 + eps**2), 3 + eps**2 / (1 + eps**2))``, which tends to
@@ -228,14 +229,20 @@ def scm_3_soft(eps: float) -> Model:
         >>> from numpyro import handlers
         >>> model = scm_3_soft(0.05)
         >>> x, y = handlers.seed(model, jax.random.PRNGKey(0))()
-        >>> scm_3_soft(0.05) is model, model.args
-        (True, (0.05,))
+        >>> scm_3_soft(0.05) is model
+        True
     """
     if not eps > 0:
         raise ValueError(
             f"eps must be positive, got {eps!r}; for eps = 0 use scm_3"
         )
-    return partial(scm_3_soft_eps, eps)
+
+    def scm_3_soft_model():
+        return scm_3_soft_eps(eps)
+
+    scm_3_soft_model.__name__ = f"scm_3_soft_eps_{eps:g}"
+    scm_3_soft_model.__qualname__ = scm_3_soft_model.__name__
+    return scm_3_soft_model
 
 
 #: The sample-site forms by label.

@@ -7,7 +7,8 @@ inside ``jax.jit``, so every site is drawn as a vector of length n. The
 compiled function is cached per model, number of draws and set of intervened
 sites, so sweeping intervention values or seeds does not recompile. A model
 given as a ``functools.partial`` of a model function with numeric arguments
-(such as :func:`causalbook.models.scm_3_soft`) shares one compiled function
+(such as ``partial(causalbook.models.scm_3_soft_eps, eps)``) shares one
+compiled function
 with every other binding of the same function: the bound numbers are inputs
 of the compiled function, not constants in it.
 
@@ -57,11 +58,11 @@ def unbind(model: Callable) -> tuple[Callable, tuple[Any, ...]]:
 
     Example:
         >>> from functools import partial
-        >>> from causalbook.models import scm_1, scm_3_soft
+        >>> from causalbook.models import scm_1, scm_3_soft_eps
         >>> unbind(scm_1) == (scm_1, ())
         True
-        >>> fn, args = unbind(scm_3_soft(0.1))
-        >>> same = fn is unbind(scm_3_soft(0.5))[0]
+        >>> fn, args = unbind(partial(scm_3_soft_eps, 0.1))
+        >>> same = fn is unbind(partial(scm_3_soft_eps, 0.5))[0]
         >>> same, [round(float(a), 6) for a in args]
         (True, [0.1])
         >>> unbind(partial(scm_1))[1], unbind(partial(print, "x"))[1]

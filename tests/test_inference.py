@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from functools import partial
 
 import jax
 import jax.numpy as jnp
@@ -25,7 +26,15 @@ from causalbook.inference import (
     compiled_runs,
     condition_nuts,
 )
-from causalbook.models import LINEAR, model_02, scm_1, scm_2, scm_3, scm_3_soft
+from causalbook.models import (
+    LINEAR,
+    model_02,
+    scm_1,
+    scm_2,
+    scm_3,
+    scm_3_soft,
+    scm_3_soft_eps,
+)
 from causalbook.sampling import unbind
 from causalbook.seeing import relax
 
@@ -115,15 +124,17 @@ def test_same_key_same_draws_new_key_new_draws():
 
 
 def test_partial_models_share_one_compiled_sampler():
-    """Each eps of scm_3_soft runs the sampler compiled for another eps."""
+    """partial(scm_3_soft_eps, eps): every eps runs one compiled sampler."""
     key = jax.random.PRNGKey(23)
-    condition_nuts(scm_3_soft(0.5), {"x": 3.0}, key, **SETTINGS)
-    before = compiled_runs(scm_3_soft(0.5), ["x"], **SETTINGS)
+    condition_nuts(partial(scm_3_soft_eps, 0.5), {"x": 3.0}, key, **SETTINGS)
+    before = compiled_runs(partial(scm_3_soft_eps, 0.5), ["x"], **SETTINGS)
     for eps in (0.3, 1.0):
-        post = condition_nuts(scm_3_soft(eps), {"x": 3.0}, key, **SETTINGS)
+        soft_model = partial(scm_3_soft_eps, eps)
+        post = condition_nuts(soft_model, {"x": 3.0}, key, **SETTINGS)
         soft = exact.conditional(relax(LINEAR["M3"], {"x": eps}), {"x": 3.0})
         assert_agrees(post, "y", soft)
-    assert compiled_runs(scm_3_soft(2.0), ["x"], **SETTINGS) == before + 2
+    after = compiled_runs(partial(scm_3_soft_eps, 2.0), ["x"], **SETTINGS)
+    assert after == before + 2
 
 
 @pytest.mark.parametrize(

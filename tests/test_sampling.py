@@ -5,12 +5,21 @@ Tolerances are 4.5 Monte Carlo standard errors (a false alarm about once in
 only if the code is wrong.
 """
 
+from functools import partial
+
 import jax
 import numpy as np
 import pytest
 
 from causalbook import exact, stats
-from causalbook.models import LINEAR, MODELS, POSTED, SAMPLE_SITE, scm_3_soft
+from causalbook.models import (
+    LINEAR,
+    MODELS,
+    POSTED,
+    SAMPLE_SITE,
+    scm_3_soft,
+    scm_3_soft_eps,
+)
 from causalbook.sampling import sample
 
 Z = 4.5
@@ -74,13 +83,13 @@ def test_soft_model_3_has_the_shared_joint_up_to_eps():
 
 
 def test_soft_models_share_one_compiled_sampler():
-    """scm_3_soft(eps) for any eps: one compile, each eps's own variance."""
+    """partial(scm_3_soft_eps, eps): one compile, each eps's variance."""
     from causalbook.sampling import _compiled
 
-    sample(scm_3_soft(0.9), N, jax.random.PRNGKey(15))
+    sample(partial(scm_3_soft_eps, 0.9), N, jax.random.PRNGKey(15))
     before = _compiled.cache_info().misses
     for i, eps in enumerate((0.3, 1.0, 2.0)):
-        d = sample(scm_3_soft(eps), N, jax.random.PRNGKey(16 + i))
+        d = sample(partial(scm_3_soft_eps, eps), N, jax.random.PRNGKey(16 + i))
         est = stats.moments(d["x"])
         assert abs(est.var - (1 + eps**2)) < Z * est.var_se
     assert _compiled.cache_info().misses == before
