@@ -8,9 +8,8 @@ compiled function is cached per model, number of draws and set of intervened
 sites, so sweeping intervention values or seeds does not recompile. A model
 given as a ``functools.partial`` of a model function with numeric arguments
 (such as ``partial(causalbook.models.scm_3_soft_eps, eps)``) shares one
-compiled function
-with every other binding of the same function: the bound numbers are inputs
-of the compiled function, not constants in it.
+compiled function with every other binding of the same function: the bound
+numbers are inputs of the compiled function, not constants in it.
 
 Example:
     >>> import jax
