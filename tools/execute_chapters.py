@@ -18,7 +18,11 @@ compiles the same program as a chapter before it (Chapters 3, 4 and 5 run
 the same NUTS program on the three conditioned models) loads it from disk;
 after an edit, the changed chapter executes again with its unchanged
 programs loaded rather than compiled. The executables loaded are the ones
-compiled before, so the numbers do not change.
+compiled before, so the numbers do not change. Every program is kept, however
+quickly it compiled (JAX keeps only those over 1 s by default): the
+forward samplers and the small array operations that every chapter runs
+compile in 0.05 to 0.5 s each, and together they cost a chapter 2 to 7 s
+(measured on 2 cores), which the chapters after the first load instead.
 
 Usage: ``python tools/execute_chapters.py [--cache _build/.jupyter_cache]
 [--jobs 2]``.
@@ -91,6 +95,7 @@ def main() -> int:
     # a size limit turns on JAX's locking of the cache (with filelock), so
     # that a chapter never reads an entry that another is writing
     os.environ.setdefault("JAX_COMPILATION_CACHE_MAX_SIZE", str(2**31))
+    os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
     os.environ.setdefault(
         "JAX_COMPILATION_CACHE_DIR",
         str(args.cache.resolve().parent / ".jax_cache"),
