@@ -24,6 +24,13 @@ forward samplers and the small array operations that every chapter runs
 compile in 0.05 to 0.5 s each, and together they cost a chapter 2 to 7 s
 (measured on 2 cores), which the chapters after the first load instead.
 
+The execution cache keys on each chapter's code cells only, so a change to
+``causalbook`` (or to the pinned environment) would leave every chapter's old
+outputs in place. The script keeps a fingerprint of ``causalbook/`` and
+``requirements.txt`` beside the cache (``.jupyter_cache.helpers``); when it
+differs from the current one, the cache is cleared first and every chapter
+executes again (with the compilation cache, about a minute on 2 cores).
+
 Usage: ``python tools/execute_chapters.py [--cache _build/.jupyter_cache]
 [--jobs 2]``.
 """
@@ -31,6 +38,7 @@ Usage: ``python tools/execute_chapters.py [--cache _build/.jupyter_cache]
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import sys
 import time
@@ -69,6 +77,38 @@ def execute(path: str, timeout: int) -> tuple[str, float, bool, str]:
     return path, result.time, True, nbformat.writes(nb)
 
 
+def helpers_fingerprint(root: Path = ROOT) -> str:
+    """A hash of what the chapters' outputs depend on besides their code.
+
+    The helper package's sources and the pinned environment: the execution
+    cache knows only the chapters' code cells.
+    """
+    h = hashlib.sha256()
+    files = sorted((root / "causalbook").rglob("*.py"))
+    for path in [*files, root / "requirements.txt"]:
+        h.update(path.relative_to(root).as_posix().encode() + b"\0")
+        h.update(path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def check_helpers(cache, stamp: Path) -> bool:
+    """Clear the execution cache if the helpers changed since it was filled.
+
+    ``stamp`` holds the fingerprint the cached chapters were executed with;
+    a cache with records but no stamp counts as changed. Returns whether the
+    cache was cleared.
+    """
+    now = helpers_fingerprint()
+    before = stamp.read_text().strip() if stamp.exists() else None
+    cleared = False
+    if before != now and cache.list_cache_records():
+        cache.clear_cache()
+        cleared = True
+    stamp.parent.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(now + "\n")
+    return cleared
+
+
 def rank(path: Path) -> int:
     """Position of a chapter in :data:`SLOWEST_FIRST` (unknown ones last)."""
     number = path.name[:2]
@@ -101,6 +141,13 @@ def main() -> int:
         str(args.cache.resolve().parent / ".jax_cache"),
     )
     cache = get_cache(str(args.cache))
+    stamp = args.cache.with_name(args.cache.name + ".helpers")
+    if check_helpers(cache, stamp):
+        print(
+            "causalbook or requirements.txt changed since the chapters were "
+            "executed: executing every chapter again",
+            flush=True,
+        )
     todo = []
     for page in chapters():
         path = ROOT / f"{page}.ipynb"
