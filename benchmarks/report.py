@@ -377,8 +377,8 @@ def book_section() -> tuple[str, dict]:
     for key, label in [
         (
             "clean_one_at_a_time",
-            "clean build, chapters executed one at a time (as MyST-NB alone "
-            "does)",
+            "clean build, chapters executed one at a time and without the "
+            "JAX cache (as MyST-NB alone does)",
         ),
         ("clean_without_jax_cache", "clean build without the JAX cache"),
         (
@@ -392,7 +392,8 @@ def book_section() -> tuple[str, dict]:
     out += [
         "Each chapter's execution time as the execution cache recorded it: "
         "alone (in the one-at-a-time build, the chapter with the machine's "
-        "cores to itself) and beside another chapter (in the clean builds, "
+        "cores to itself and nothing compiled before it, as in a reader's "
+        "fresh kernel) and beside another chapter (in the clean builds, "
         "median). The budgets apply to a chapter alone.",
         "",
     ]
