@@ -30,6 +30,7 @@ overrides it); the repository's own ``_build`` is never touched.
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
@@ -62,17 +63,24 @@ CATEGORIES = [
 
 
 def _is_imports(source: str) -> bool:
-    lines = [
-        ln
-        for ln in source.splitlines()
-        if ln.strip() and not ln.lstrip().startswith("#")
-    ]
-    imports = [
-        ln
-        for ln in lines
-        if re.match(r"\s*(import|from)\s|numpyro\.set_host_device_count", ln)
-    ]
-    return bool(lines) and len(imports) >= len(lines) / 2
+    """Whether a cell is mostly imports: at least half its statements.
+
+    Counted on the cell's top-level statements, so that an import wrapped
+    over several lines counts once; a cell that does not parse (IPython
+    syntax) is counted by lines.
+    """
+    try:
+        body = ast.parse(source).body
+    except SyntaxError:
+        lines = [
+            ln
+            for ln in source.splitlines()
+            if ln.strip() and not ln.lstrip().startswith("#")
+        ]
+        imports = [ln for ln in lines if re.match(r"\s*(import|from)\s", ln)]
+        return bool(lines) and len(imports) >= len(lines) / 2
+    imports = [s for s in body if isinstance(s, (ast.Import, ast.ImportFrom))]
+    return bool(body) and len(imports) >= len(body) / 2
 
 
 def chapters() -> list[str]:
