@@ -147,10 +147,12 @@ book: setup mathjax vega
 # sphinx-exercise's own `hide_solutions` cannot do it: with gated solutions it leaves their content on
 # the page and then fails on the leftover end marker. So the student config is _config.yml plus
 # _ext/student_edition.py (which removes the merged solution nodes), with page sources off (they hold
-# the solutions); notebooks come from the main build's execution cache.
+# the solutions); notebooks come from the main build's execution cache, brought up to date first as
+# `make book` does (chapters missing from it, or all of them after a change to causalbook).
 STUDENT := _build/student
 STUDENT_BRANCH := student
 book-student: setup mathjax vega student-notebooks
+	$(PY) tools/execute_chapters.py --jobs 2
 	@mkdir -p $(STUDENT)
 	$(PY) -c 'import yaml; from pathlib import Path; \
 	c = yaml.safe_load(open("_config.yml")); s = c.setdefault("sphinx", {}); \
